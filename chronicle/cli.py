@@ -1,0 +1,620 @@
+"""The ``chronicle`` command: a thin shell over the store, the queries and the commands.
+
+Every failure a user can cause ends as one line on stderr and exit status 1
+(usage errors: 2), never a traceback and never a partial write: the store's
+transactions make sure of the second, ``main`` of the first.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+
+from chronicle import queries
+from chronicle.commands import Commands, citations_from, new_id, parse_field
+from chronicle.errors import ChronicleError, EntryError
+from chronicle.render import console, literal, printable, table
+from chronicle.store import Store
+from chronicle.vocabulary import interchange_schema
+
+DEFAULT_STORE = os.path.join("store", "chronicle.db")
+FORMATS = click.Choice(["table", "json", "csv"])
+
+
+class Context:
+    """What every subcommand gets: where the store is and who is writing."""
+
+    def __init__(self, store_path: str, author: str | None) -> None:
+        self.store_path = store_path
+        self.author = author
+
+    def open(self, *, create: bool = False, readonly: bool = False) -> Store:
+        return Store.open(self.store_path, create=create, readonly=readonly)
+
+    def commands(self, store: Store) -> Commands:
+        return Commands(store, self.author)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--store",
+    "store_path",
+    envvar="CHRONICLE_STORE",
+    default=DEFAULT_STORE,
+    show_default=True,
+    help="Store file (env CHRONICLE_STORE).",
+)
+@click.option("--author", envvar="CHRONICLE_AUTHOR", help="Who records new entries.")
+@click.version_option(package_name="chronicle")
+@click.pass_context
+def cli(ctx: click.Context, store_path: str, author: str | None) -> None:
+    """chronicle: an event-sourced chronology store. Alone, it opens the terminal app."""
+    ctx.obj = Context(store_path, author)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(tui)
+
+
+# --- store lifecycle ---------------------------------------------------------------
+
+
+def seed_files() -> list[Path]:
+    """The seed chronology shipped with the package, in file-name order."""
+    folder = resources.files("chronicle.seeds")
+    return sorted(
+        (Path(str(p)) for p in folder.iterdir() if p.name.endswith(".ndjson")),
+        key=lambda p: p.name,
+    )
+
+
+def load_seeds(store: Store) -> tuple[int, int]:
+    added = skipped = 0
+    for path in seed_files():
+        with path.open("rb") as handle:
+            result = store.import_lines(handle, name=path.name)
+        added, skipped = added + len(result.added), skipped + result.skipped
+    return added, skipped
+
+
+@cli.command()
+@click.option("--empty", is_flag=True, help="Create the store without the seed chronology.")
+@pass_ctx
+def init(obj: Context, empty: bool) -> None:
+    """Create the store (and load the seed chronology)."""
+    with obj.open(create=True) as store:
+        added, skipped = (0, 0) if empty else load_seeds(store)
+        head, _ = store.head()
+    _say(f"store {obj.store_path}: {head} entries ({added} added, {skipped} already there)")
+
+
+@cli.command()
+@pass_ctx
+def seed(obj: Context) -> None:
+    """Load the seed chronology (entries already present are skipped)."""
+    with obj.open(create=True) as store:
+        added, skipped = load_seeds(store)
+    _say(f"seeds: {added} added, {skipped} already there")
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
+@pass_ctx
+def import_(obj: Context, file: str) -> None:
+    """Import an NDJSON log file (- for stdin): all of it or nothing."""
+    with obj.open(create=True) as store:
+        if file == "-":
+            result = store.import_lines(sys.stdin.buffer, name="stdin")
+        else:
+            path = Path(file)
+            if not path.is_file():
+                raise ChronicleError(f"no file {file}")
+            with path.open("rb") as handle:
+                result = store.import_lines(handle, name=path.name)
+    _say(f"imported {len(result.added)} entries, skipped {result.skipped} already present")
+
+
+@cli.command()
+@pass_ctx
+def rebuild(obj: Context) -> None:
+    """Drop every projection and replay the log."""
+    with obj.open() as store:
+        n = store.rebuild()
+    _say(f"rebuilt projections from {n} entries")
+
+
+@cli.command()
+@click.option("--against", help="A head hash, or an exported log file whose last hash to expect.")
+@pass_ctx
+def verify(obj: Context, against: str | None) -> None:
+    """Re-walk the hash chain; exit 1 naming the first entry that does not match."""
+    expected = _expected_head(against) if against else None
+    with obj.open(readonly=True) as store:
+        result = store.verify(expected)
+    if not result.ok:
+        where = f"seq {result.first_bad}: " if result.first_bad else ""
+        raise ChronicleError(f"verify failed at {where}{result.problem}")
+    _say(f"ok: {result.entries} entries, head {result.head_hash}")
+
+
+def _expected_head(against: str) -> str:
+    path = Path(against)
+    if not path.is_file():
+        return against
+    last = None
+    with path.open("rb") as handle:
+        for line in handle:
+            if line.strip():
+                last = line
+    try:
+        return json.loads(last or b"{}")["hash"]
+    except (ValueError, KeyError, TypeError):
+        raise ChronicleError(f"{against} has no exported head hash on its last line") from None
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the interchange format."""
+    click.echo(json.dumps(interchange_schema(), indent=2, ensure_ascii=False))
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+@cli.group()
+def add() -> None:
+    """Add an event, source, entity or claim (flags, or --json FILE|-)."""
+
+
+def _json_payload(path: str) -> dict[str, Any]:
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise EntryError(f"{path}: not valid JSON ({err.msg}, line {err.lineno})") from None
+    if not isinstance(value, dict):
+        raise EntryError(f"{path}: expected a JSON object")
+    return value
+
+
+def _add(obj: Context, entry_type: str, data: dict[str, Any], json_file: str | None) -> None:
+    if json_file:
+        data = _json_payload(json_file)
+    data = {k: v for k, v in data.items() if v not in (None, (), [])} | (
+        {k: [] for k in ("aliases", "actors", "tags") if k in data and not data[k]}
+    )
+    with obj.open(create=True) as store:
+        seq = obj.commands(store).add(entry_type, data)
+    _say(f"seq {seq}: {entry_type} {data.get(_subject_key(entry_type), '')}")
+
+
+def _subject_key(entry_type: str) -> str:
+    from chronicle.vocabulary import SUBJECT_FIELD
+
+    return SUBJECT_FIELD[entry_type]
+
+
+def _actors(values: Iterable[str]) -> list[dict[str, str]]:
+    return parse_field("actors", ",".join(values))
+
+
+@add.command("event")
+@click.option("--id", "event_id", help="Event id (default: generated).")
+@click.option("--title")
+@click.option("--when", help="EDTF date: 2024-07-25, 2023-11, 2023-22, 2012~, A/B…")
+@click.option("--place", help="Place entity id.")
+@click.option("--actor", "actors", multiple=True, help="ENTITY[:ROLE], repeatable.")
+@click.option("--tag", "tags", multiple=True)
+@click.option("--summary", default="")
+@click.option("--cite", "cites", multiple=True, help="Source id, repeatable.")
+@click.option("--quote", help="A short quote from the first cited source.")
+@click.option("--json", "json_file", help="Payload as JSON (FILE or -).")
+@pass_ctx
+def add_event(obj: Context, event_id, title, when, place, actors, tags, summary, cites, quote,
+              json_file) -> None:  # fmt: skip
+    """Assert a dated event."""
+    data = {
+        "event_id": event_id or f"ev:{new_id()[:12]}", "title": title, "when": when,
+        "place": place, "actors": _actors(actors), "tags": list(tags), "summary": summary,
+        "citations": citations_from(cites, quote),
+    }  # fmt: skip
+    _add(obj, "event.asserted", data, json_file)
+
+
+@add.command("source")
+@click.option("--id", "source_id", help="Source id (default: generated).")
+@click.option("--title")
+@click.option("--kind", type=click.Choice(["news", "statement", "report", "social", "other"]))
+@click.option("--publisher")
+@click.option("--author", "source_author")
+@click.option("--published", help="EDTF date.")
+@click.option("--url")
+@click.option("--language")
+@click.option("--locator")
+@click.option("--json", "json_file", help="Payload as JSON (FILE or -).")
+@pass_ctx
+def add_source(obj: Context, source_id, title, kind, publisher, source_author, published, url,
+               language, locator, json_file) -> None:  # fmt: skip
+    """Register a source."""
+    data = {
+        "source_id": source_id or f"src:{new_id()[:12]}", "title": title, "kind": kind,
+        "publisher": publisher, "author": source_author, "published": published, "url": url,
+        "language": language, "locator": locator,
+    }  # fmt: skip
+    _add(obj, "source.registered", data, json_file)
+
+
+@add.command("entity")
+@click.option("--id", "entity_id", help="Entity id (default: generated).")
+@click.option("--kind", type=click.Choice(["actor", "place"]))
+@click.option("--name")
+@click.option("--alias", "aliases", multiple=True)
+@click.option("--description")
+@click.option("--lat", type=float)
+@click.option("--lon", type=float)
+@click.option("--json", "json_file", help="Payload as JSON (FILE or -).")
+@pass_ctx
+def add_entity(obj: Context, entity_id, kind, name, aliases, description, lat, lon,
+               json_file) -> None:  # fmt: skip
+    """Register an actor or a place."""
+    data = {
+        "entity_id": entity_id or f"{kind or 'entity'}:{new_id()[:12]}", "kind": kind,
+        "name": name, "aliases": list(aliases), "description": description, "lat": lat,
+        "lon": lon,
+    }  # fmt: skip
+    _add(obj, "entity.registered", data, json_file)
+
+
+@add.command("claim")
+@click.option("--id", "claim_id", help="Claim id (default: generated).")
+@click.option("--event", "event_id")
+@click.option("--claimant", help="Entity or source id: who says it.")
+@click.option("--property", "prop")
+@click.option("--about", help="Entity id: whose dead, wounded…")
+@click.option("--low", type=float)
+@click.option("--best", type=float)
+@click.option("--high", type=float)
+@click.option("--unit")
+@click.option("--value-text")
+@click.option("--source", help="Source id: who reports it.")
+@click.option("--quote")
+@click.option("--json", "json_file", help="Payload as JSON (FILE or -).")
+@pass_ctx
+def add_claim(obj: Context, claim_id, event_id, claimant, prop, about, low, best, high, unit,
+              value_text, source, quote, json_file) -> None:  # fmt: skip
+    """Record who claims what about an event (a figure, with its claimant and source)."""
+    numbers = {k: _number(v) for k, v in (("low", low), ("best", best), ("high", high))}
+    data = {
+        "claim_id": claim_id or f"cl:{new_id()[:12]}", "event_id": event_id,
+        "claimant": claimant, "property": prop, "about": about, **numbers, "unit": unit,
+        "value_text": value_text, "source": source, "quote": quote,
+    }  # fmt: skip
+    _add(obj, "claim.asserted", data, json_file)
+
+
+def _number(value: float | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if value.is_integer() else value
+
+
+@cli.command()
+@click.argument("event_id")
+@click.option("--set", "settings", multiple=True, required=True, help="FIELD=VALUE, repeatable.")
+@click.option("--reason", required=True)
+@click.option("--cite", "cites", multiple=True, help="Source id supporting the change.")
+@click.option("--quote")
+@click.option("--expect-version", type=int, help="Refuse if the event moved past this version.")
+@pass_ctx
+def correct(obj: Context, event_id, settings, reason, cites, quote, expect_version) -> None:
+    """Correct an event: a new entry with the changed fields, a reason and sources."""
+    changes = {}
+    for setting in settings:
+        name, sep, value = setting.partition("=")
+        if not sep:
+            raise click.UsageError(f"--set takes FIELD=VALUE, not {setting!r}")
+        changes[name.strip()] = parse_field(name.strip(), value)
+    with obj.open() as store:
+        seq = obj.commands(store).correct(
+            event_id, changes, reason, citations_from(cites, quote), expect_version
+        )
+    _say(f"seq {seq}: corrected {event_id} ({', '.join(changes)})")
+
+
+@cli.command()
+@click.argument("event_id")
+@click.option("--reason", required=True)
+@click.option("--cite", "cites", multiple=True)
+@click.option("--expect-version", type=int)
+@pass_ctx
+def retract(obj: Context, event_id, reason, cites, expect_version) -> None:
+    """Retract an event (it stays in the log and in history)."""
+    with obj.open() as store:
+        seq = obj.commands(store).retract(
+            event_id, reason, citations_from(cites), expect_version
+        )
+    _say(f"seq {seq}: retracted {event_id}")
+
+
+@cli.command()
+@click.argument("event_id")
+@click.option("--into", required=True, help="The event that absorbs it.")
+@click.option("--reason", required=True)
+@click.option("--expect-version", type=int)
+@pass_ctx
+def merge(obj: Context, event_id, into, reason, expect_version) -> None:
+    """Merge a duplicate event into another."""
+    with obj.open() as store:
+        seq = obj.commands(store).merge(event_id, into, reason, expect_version)
+    _say(f"seq {seq}: merged {event_id} into {into}")
+
+
+@cli.command()
+@click.argument("event_id")
+@click.argument(
+    "relation", type=click.Choice(["part_of", "follows", "causes", "responds_to", "contradicts"])
+)
+@click.argument("target")
+@pass_ctx
+def link(obj: Context, event_id, relation, target) -> None:
+    """Link two events (part_of, follows, causes, responds_to, contradicts)."""
+    with obj.open() as store:
+        seq = obj.commands(store).link(event_id, relation, target)
+    _say(f"seq {seq}: {event_id} {relation} {target}")
+
+
+@cli.command()
+@click.argument("entity_id")
+@click.argument("alias")
+@pass_ctx
+def alias(obj: Context, entity_id, alias) -> None:
+    """Add another name for an entity (searches and filters find it by it)."""
+    with obj.open() as store:
+        seq = obj.commands(store).alias(entity_id, alias)
+    _say(f"seq {seq}: {entity_id} also known as {printable(alias)}")
+
+
+@cli.command()
+@click.argument("claim_id")
+@click.argument("rank", type=click.Choice(["preferred", "normal", "deprecated"]))
+@click.option("--reason", required=True)
+@pass_ctx
+def rank(obj: Context, claim_id, rank, reason) -> None:
+    """Rank a claim (deprecated claims leave the disputes)."""
+    with obj.open() as store:
+        seq = obj.commands(store).rank(claim_id, rank, reason)
+    _say(f"seq {seq}: {claim_id} ranked {rank}")
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _as_of_option(fn):
+    return click.option("--as-of", help="A seq number or an ISO time: the store as it was then.")(
+        fn
+    )
+
+
+def _format_option(fn):
+    return click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)(fn)
+
+
+def emit(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, title=None) -> None:
+    """Write rows as a rich table, a JSON array or CSV, streaming where the format allows."""
+    out = click.get_text_stream("stdout")
+    if fmt == "json":
+        out.write("[")
+        for i, row in enumerate(rows):
+            out.write(("," if i else "") + "\n" + json.dumps(row, ensure_ascii=False))
+        out.write("\n]\n")
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(_csv_value(row.get(c)) for c in columns)
+    else:
+        console().print(table(rows, columns, title))
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+TIMELINE_TABLE = ("event_id", "display", "title", "place", "actors", "disputed")
+
+
+@cli.command("timeline")
+@click.option("--from", "start", help="From (EDTF or words): events reaching this date.")
+@click.option("--to", "end", help="To (EDTF or words): events begun by this date.")
+@click.option("--actor", "actors", multiple=True, help="Actor id, name or alias.")
+@click.option("--place", "places", multiple=True, help="Place id, name or alias.")
+@click.option("--tag", "tags", multiple=True)
+@click.option("--search", help="Full-text search (titles, summaries, quotes, names, aliases).")
+@click.option("--include-retracted", is_flag=True)
+@_as_of_option
+@_format_option
+@pass_ctx
+def timeline_cmd(obj: Context, start, end, actors, places, tags, search, include_retracted,
+                 as_of, fmt) -> None:  # fmt: skip
+    """The chronology, in date order."""
+    flt = queries.TimelineFilter.from_words(
+        start, end, actors=actors, places=places, tags=tags, search=search,
+        include_retracted=include_retracted,
+    )  # fmt: skip
+    with obj.open(readonly=True) as store:
+        seq = queries.resolve_as_of(store.conn, as_of)
+        rows = queries.timeline(store.conn, flt, seq)
+        columns = TIMELINE_TABLE if fmt == "table" else queries.TIMELINE_COLUMNS
+        emit(rows, columns, fmt)
+
+
+@cli.command()
+@click.argument("event_id")
+@_as_of_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@pass_ctx
+def show(obj: Context, event_id: str, as_of: str | None, fmt: str) -> None:
+    """One event: its state, citations, claims and disputes, and its whole history."""
+    with obj.open(readonly=True) as store:
+        seq = queries.resolve_as_of(store.conn, as_of)
+        detail = queries.show(store.conn, event_id, seq)
+    if fmt == "json":
+        click.echo(json.dumps(detail.__dict__, ensure_ascii=False, indent=2))
+        return
+    _print_detail(detail)
+
+
+def _print_detail(detail: queries.EventDetail) -> None:
+    out = console()
+    e = detail.event
+    if detail.as_of is not None:
+        out.print(literal(f"as of seq {detail.as_of}", "bold yellow"))
+    out.print(literal(e["title"], "bold"))
+    flags = [f for f, on in (("approximate", e["approximate"]), ("uncertain", e["uncertain"])) if on]
+    out.print(
+        literal(
+            f"{e['display']}  ({e['when_edtf']}: {e['earliest'] or '…'} to {e['latest'] or '…'}, "
+            f"{e['precision']}{', ' + ', '.join(flags) if flags else ''})"
+        )
+    )
+    out.print(literal(f"{e['event_id']} · version {e['version']} · {e['status']}"
+                      + (f" into {e['merged_into']}" if e["merged_into"] else "")))  # fmt: skip
+    if e["place"]:
+        out.print(literal(f"place: {e['place']} ({e['place_id']})"))
+    if e["tags"]:
+        out.print(literal("tags: " + ", ".join(e["tags"])))
+    out.print(literal(e["summary"]))
+    _section(out, "actors", detail.actors, ("name", "role", "entity_id", "aliases"))
+    _section(out, "citations", detail.citations, ("source_id", "title", "publisher", "published",
+                                                  "quote", "named_as"))  # fmt: skip
+    _section(out, "claims", detail.claims, ("property", "about_name", "claimant_name", "low",
+                                            "best", "high", "value_text", "source_id", "rank"))  # fmt: skip
+    _section(out, "disputes", detail.disputes, ("property", "about_name", "n_claimants", "low",
+                                                "high", "disputed"))  # fmt: skip
+    _section(out, "links", detail.links, ("direction", "relation", "event_id", "title"))
+    _section(out, "history", detail.history, ("seq", "recorded_at", "author", "type", "reason"))
+
+
+def _section(out, title: str, rows: list[dict[str, Any]], columns: Sequence[str]) -> None:
+    if rows:
+        out.print(table(rows, columns, title=title))
+
+
+@cli.command("disputes")
+@click.option("--event", "event_id", help="Only this event.")
+@click.option("--all", "show_all", is_flag=True, help="Also groups whose claims agree.")
+@_as_of_option
+@_format_option
+@pass_ctx
+def disputes_cmd(obj: Context, event_id, show_all, as_of, fmt) -> None:
+    """Who claims what: per event, property and about-entity, and whether they disagree."""
+    with obj.open(readonly=True) as store:
+        seq = queries.resolve_as_of(store.conn, as_of)
+        rows = queries.disputes(store.conn, seq, event_id=event_id, disputed_only=not show_all)
+    if fmt == "table":
+        for row in rows:
+            row["claims"] = "; ".join(_claim_words(c) for c in row["claimants"])
+        columns: Sequence[str] = ("event_id", "property", "about_name", "low", "high", "claims")
+    else:
+        columns = queries.DISPUTE_COLUMNS
+    emit(rows, columns, fmt)
+
+
+def _claim_words(claim: dict[str, Any]) -> str:
+    lo, best, hi = (claim.get(k) for k in ("low", "best", "high"))
+    figure = _csv_value(best) if best is not None else None
+    if lo is not None or hi is not None:
+        figure = f"{_csv_value(lo) if lo is not None else '…'}–{_csv_value(hi) if hi is not None else '…'}"
+    words = claim.get("value_text")
+    said = f"{figure} ({words})" if figure is not None and words else (figure or words)
+    return f"{claim['claimant']}: {said}"
+
+
+@cli.command("log")
+@click.option("--from", "start", type=int, default=1, show_default=True, help="First seq.")
+@click.option("--limit", type=int, help="At most this many entries.")
+@click.option("--subject", help="Only entries about this id.")
+@click.option("--ndjson", is_flag=True, help="The raw interchange format, with seq and hashes.")
+@_format_option
+@pass_ctx
+def log_cmd(obj: Context, start, limit, subject, ndjson, fmt) -> None:
+    """The log itself, oldest first."""
+    with obj.open(readonly=True) as store:
+        if ndjson:
+            out = click.get_text_stream("stdout")
+            for i, entry in enumerate(store.entries(start)):
+                if limit is not None and i >= limit:
+                    break
+                if subject is None or entry["subject"] == subject:
+                    out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            return
+        rows = queries.log_entries(store.conn, start=start, limit=limit, subject=subject)
+        emit(rows, queries.LOG_COLUMNS, fmt)
+
+
+@cli.command()
+@click.argument("sql")
+@_format_option
+@pass_ctx
+def query(obj: Context, sql: str, fmt: str) -> None:
+    """Run one read-only SQL statement against the projections and the log."""
+    with obj.open(readonly=True) as store:
+        columns, rows = queries.read_only_query(store.conn, sql)
+        emit((dict(zip(columns, r, strict=True)) for r in rows), columns, fmt)
+
+
+@cli.command()
+@pass_ctx
+def tui(obj: Context) -> None:
+    """Open the terminal app (creating and seeding the store on first run)."""
+    if not Path(obj.store_path).exists():
+        with obj.open(create=True) as store:
+            load_seeds(store)
+    from chronicle.tui.app import run
+
+    run(obj.store_path, obj.author)
+
+
+# --- entry point ---------------------------------------------------------------------
+
+
+def _say(message: str) -> None:
+    click.echo(printable(message), err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; every expected failure becomes one line and a non-zero exit."""
+    try:
+        cli.main(args=argv, prog_name="chronicle", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as err:
+        _fail(err.format_message(), err.exit_code)
+    except click.exceptions.Abort:
+        _fail("aborted", 1)
+    except (ChronicleError, sqlite3.Error, OSError) as err:
+        if isinstance(err, BrokenPipeError):
+            sys.stderr.close()
+            sys.exit(1)
+        _fail(str(err).splitlines()[0] if str(err) else type(err).__name__, 1)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {printable(message, keep_newlines=False)}", err=True)
+    sys.exit(code)

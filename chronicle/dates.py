@@ -1,0 +1,680 @@
+"""EDTF dates, understood once: bounds, precision, qualifiers and a compact display.
+
+An entry keeps what its date was understood to mean when it was written, so replay
+never parses again and a change in the date library cannot move history. The `edtf`
+package supplies the grammar; this module turns what it parsed into the values the
+log stores. Two things are deliberately not taken from the library:
+
+* its "fuzzy" bounds, which widen a qualified day by a whole year; the strict bounds
+  and the qualifier flags carry the same information without the distortion;
+* its season table, which ends winter on 31 December; a winter here runs from
+  December to the end of the following February.
+
+Parsing with the library costs milliseconds, so results are cached and the plain ISO
+forms most entries use (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` and a day interval)
+take a fast path that gives exactly what the library path gives.
+"""
+
+from __future__ import annotations
+
+import calendar
+import contextlib
+import enum
+import functools
+import io
+import re
+import threading
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import edtf
+
+from chronicle.errors import ChronicleError
+
+__all__ = [
+    "PRECISIONS",
+    "DateBounds",
+    "DateError",
+    "overlaps",
+    "parse_edtf",
+    "parse_loose",
+]
+
+PRECISIONS = ("day", "days", "week", "month", "season", "year", "decade", "century", "interval")
+
+_MAX_LENGTH = 100  # far beyond any real EDTF string; keeps pathological input cheap
+_CACHE_SIZE = 8192
+_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+# season code -> (name shown, first month, last month); a last month before the
+# first means the season ends in the following year.
+_SEASONS: dict[int, tuple[str, int, int]] = {
+    21: ("spring", 3, 5),
+    22: ("summer", 6, 8),
+    23: ("autumn", 9, 11),
+    24: ("winter", 12, 2),
+    25: ("spring", 3, 5),
+    26: ("summer", 6, 8),
+    27: ("autumn", 9, 11),
+    28: ("winter", 12, 2),
+    29: ("southern spring", 9, 11),
+    30: ("southern summer", 12, 2),
+    31: ("southern autumn", 3, 5),
+    32: ("southern winter", 6, 8),
+    33: ("Q1", 1, 3),
+    34: ("Q2", 4, 6),
+    35: ("Q3", 7, 9),
+    36: ("Q4", 10, 12),
+    37: ("Jan–Apr", 1, 4),
+    38: ("May–Aug", 5, 8),
+    39: ("Sep–Dec", 9, 12),
+    40: ("H1", 1, 6),
+    41: ("H2", 7, 12),
+}
+
+
+class DateError(ChronicleError, ValueError):
+    """str(err) is ONE line, fit to show a user: what is wrong and with which input."""
+
+
+def _shown(text: str) -> str:
+    """Quote user input for a message; repr() keeps control characters off the line."""
+    if len(text) > 60:
+        text = text[:57] + "…"
+    return repr(text)
+
+
+@dataclass(frozen=True, slots=True)
+class DateBounds:
+    """What a date was understood to mean, as an entry stores it.
+
+    Bounds are ISO days so that SQL can compare them as text; ``None`` is an open
+    or unknown end.
+    """
+
+    edtf: str
+    earliest: str | None
+    latest: str | None
+    precision: str
+    approximate: bool
+    uncertain: bool
+    display: str
+
+    def to_dict(self) -> dict:
+        """The JSON-ready form kept in an entry beside the EDTF string itself."""
+        return {
+            "earliest": self.earliest,
+            "latest": self.latest,
+            "precision": self.precision,
+            "approximate": self.approximate,
+            "uncertain": self.uncertain,
+            "display": self.display,
+        }
+
+    @classmethod
+    def from_dict(cls, edtf: str, d: dict) -> DateBounds:
+        """Rebuild from a stored entry without parsing: history stays as understood.
+
+        Flags go through bool() because SQLite hands JSON booleans back as 0 and 1.
+        """
+        return cls(
+            edtf=edtf,
+            earliest=d["earliest"],
+            latest=d["latest"],
+            precision=d["precision"],
+            approximate=bool(d["approximate"]),
+            uncertain=bool(d["uncertain"]),
+            display=d["display"],
+        )
+
+
+# ---------------------------------------------------------------------------
+# What one date (or one end of an interval) means
+
+
+@dataclass(frozen=True, slots=True)
+class _Point:
+    earliest: date
+    latest: date
+    precision: str
+    approximate: bool = False
+    uncertain: bool = False
+    season: int | None = None
+
+
+class _Side(enum.Enum):
+    """An interval end that is not a date: '..' (open) or empty (unknown)."""
+
+    OPEN = "open"
+    UNKNOWN = "unknown"
+
+
+_End = _Point | _Side
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _shape(lo: date, hi: date) -> str:
+    """Name the calendar unit that [lo, hi] covers exactly, or 'interval' if none."""
+    if lo == hi:
+        return "day"
+    if lo.day == 1 and hi == _month_end(lo.year, lo.month):
+        return "month"
+    if (lo.month, lo.day, hi.month, hi.day) != (1, 1, 12, 31):
+        return "interval"
+    years = hi.year - lo.year + 1
+    if years == 1:
+        return "year"
+    if years == 10 and lo.year % 10 == 0:
+        return "decade"
+    if years == 100 and lo.year % 100 == 0:
+        return "century"
+    return "interval"
+
+
+def _season_point(year: int, code: int, approximate: bool, uncertain: bool, text: str) -> _Point:
+    _, first, last = _SEASONS[code]
+    end_year = year + 1 if last < first else year
+    if year < 1 or end_year > 9999:
+        raise DateError(f"years outside 0001–9999 are not supported: {_shown(text)}")
+    return _Point(
+        date(year, first, 1), _month_end(end_year, last), "season", approximate, uncertain, code
+    )
+
+
+# ---------------------------------------------------------------------------
+# Display
+
+
+def _day_text(d: date) -> str:
+    return f"{d.day} {_MONTH_ABBR[d.month - 1]} {d.year:04d}"
+
+
+def _month_text(d: date) -> str:
+    return f"{_MONTH_ABBR[d.month - 1]} {d.year:04d}"
+
+
+def _season_text(p: _Point) -> str:
+    name, first, last = _SEASONS[p.season or 0]
+    year = p.earliest.year
+    if last >= first:
+        return f"{name} {year:04d}"
+    following = year + 1
+    tail = f"{following % 100:02d}" if following // 100 == year // 100 else f"{following:04d}"
+    return f"{name} {year:04d}–{tail}"
+
+
+def _span_text(lo: date, hi: date) -> str:
+    """Show bounds that match no single unit, at the coarsest grain they allow."""
+    if (lo.month, lo.day, hi.month, hi.day) == (1, 1, 12, 31):
+        grain = "year"
+    elif lo.day == 1 and hi == _month_end(hi.year, hi.month):
+        grain = "month"
+    else:
+        grain = "day"
+    return _range_text(_Point(lo, lo, grain), _Point(hi, hi, grain))
+
+
+def _point_text(p: _Point) -> str:
+    """The date without its qualifiers."""
+    lo = p.earliest
+    match p.precision:
+        case "day":
+            return _day_text(lo)
+        case "month":
+            return _month_text(lo)
+        case "season":
+            return _season_text(p)
+        case "year":
+            return f"{lo.year:04d}"
+        case "decade":
+            return f"{lo.year:04d}s"
+        case "century":
+            return f"{lo.year:04d}s (century)"
+    return _span_text(p.earliest, p.latest)
+
+
+def _range_text(a: _Point, b: _Point) -> str:
+    """Two unqualified ends, sharing what they share ("25–27 Jul 2024")."""
+    x, y = a.earliest, b.earliest
+    if a.precision == b.precision == "day":
+        if (x.year, x.month) == (y.year, y.month):
+            return f"{x.day}–{y.day} {_month_text(y)}"
+        if x.year == y.year:
+            return f"{x.day} {_MONTH_ABBR[x.month - 1]} – {_day_text(y)}"
+    if a.precision == b.precision == "month" and x.year == y.year:
+        return f"{_MONTH_ABBR[x.month - 1]}–{_month_text(y)}"
+    if a.precision == b.precision == "year":
+        return f"{x.year:04d}–{y.year:04d}"
+    return f"{_point_text(a)} – {_point_text(b)}"
+
+
+def _qualified(text: str, approximate: bool, uncertain: bool) -> str:
+    return f"{'c. ' if approximate else ''}{text}{'?' if uncertain else ''}"
+
+
+def _point_display(p: _Point) -> str:
+    return _qualified(_point_text(p), p.approximate, p.uncertain)
+
+
+def _interval_display(a: _End, b: _End) -> str:
+    if isinstance(a, _Point) and isinstance(b, _Point):
+        if a == b:
+            return _point_display(a)
+        if (a.approximate, a.uncertain) == (b.approximate, b.uncertain):
+            return _qualified(_range_text(a, b), a.approximate, a.uncertain)
+        return f"{_point_display(a)} – {_point_display(b)}"
+    if isinstance(a, _Point):
+        return f"since {_point_display(a)}" if b is _Side.OPEN else f"{_point_display(a)} – ?"
+    if isinstance(b, _Point):
+        return f"until {_point_display(b)}" if a is _Side.OPEN else f"? – {_point_display(b)}"
+    return "any time"  # '../..': the library refuses every other pair of non-dates
+
+
+# ---------------------------------------------------------------------------
+# From points to bounds: shared by the fast path and the library path, so the two
+# can only differ in how they find the points.
+
+
+def _single_bounds(text: str, p: _Point) -> DateBounds:
+    return DateBounds(
+        edtf=text,
+        earliest=p.earliest.isoformat(),
+        latest=p.latest.isoformat(),
+        precision=p.precision,
+        approximate=p.approximate,
+        uncertain=p.uncertain,
+        display=_point_display(p),
+    )
+
+
+def _interval_precision(a: _End, b: _End) -> str:
+    if not (isinstance(a, _Point) and isinstance(b, _Point)):
+        return "interval"
+    if a.earliest == b.earliest and a.latest == b.latest and a.precision == b.precision:
+        return a.precision  # a one-day "interval" is that day
+    if a.precision == b.precision == "day":
+        days = (b.earliest - a.earliest).days + 1
+        if days == 7:
+            return "week"
+        if 2 <= days <= 31:
+            return "days"
+    return "interval"
+
+
+def _interval_bounds(text: str, a: _End, b: _End) -> DateBounds:
+    if isinstance(a, _Point) and isinstance(b, _Point) and b.latest < a.earliest:
+        start, end = text.split("/", 1)
+        raise DateError(f"interval end {end} precedes its start {start}")
+    ends = [e for e in (a, b) if isinstance(e, _Point)]
+    return DateBounds(
+        edtf=text,
+        earliest=a.earliest.isoformat() if isinstance(a, _Point) else None,
+        latest=b.latest.isoformat() if isinstance(b, _Point) else None,
+        precision=_interval_precision(a, b),
+        approximate=any(e.approximate for e in ends),
+        uncertain=any(e.uncertain for e in ends),
+        display=_interval_display(a, b),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Fast path: plain ISO days, months, years and day intervals, without the library
+
+
+_FAST_POINT = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+_FAST_INTERVAL = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})/([0-9]{4}-[0-9]{2}-[0-9]{2})")
+
+
+def _fast_point(text: str) -> _Point | None:
+    """A plain ISO point, or None to leave anything unusual to the library path."""
+    m = _FAST_POINT.fullmatch(text)
+    if m is None:
+        return None
+    year, month, day = (int(g) if g else None for g in m.groups())
+    try:
+        if month is None:
+            return _Point(date(year, 1, 1), date(year, 12, 31), "year")
+        if day is None:
+            return _Point(date(year, month, 1), _month_end(year, month), "month")
+        d = date(year, month, day)
+    except ValueError:  # year 0, month 13, 30 February: the library path words the error
+        return None
+    return _Point(d, d, "day")
+
+
+def _parse_fast(text: str) -> DateBounds | None:
+    """Bounds for the common ISO forms, or None when the library must decide."""
+    m = _FAST_INTERVAL.fullmatch(text)
+    if m is not None:
+        a, b = _fast_point(m[1]), _fast_point(m[2])
+        return None if a is None or b is None else _interval_bounds(text, a, b)
+    p = _fast_point(text)
+    return None if p is None else _single_bounds(text, p)
+
+
+# ---------------------------------------------------------------------------
+# Library path
+
+
+_LIBRARY_LOCK = threading.Lock()
+
+
+def _library_parse(text: str) -> Any:
+    """Parse with the edtf package, turning every failure into a DateError.
+
+    Some inputs its grammar half-accepts make it print a diagnostic to stdout and
+    then raise an arbitrary exception; stdout is therefore swapped out during the
+    call, under a lock because the swap is process-wide.
+    """
+    with _LIBRARY_LOCK, contextlib.redirect_stdout(io.StringIO()):
+        try:
+            return edtf.parse_edtf(text)
+        except Exception:  # EDTFParseException, but also its internal errors
+            raise DateError(f"not a valid EDTF date: {_shown(text)}") from None
+
+
+def _strict(node: Any, text: str) -> tuple[date, date]:
+    try:
+        lo, hi = node.lower_strict(), node.upper_strict()
+    except Exception:  # e.g. unspecified digits inside a day ("2012-07-2X")
+        raise DateError(f"cannot work out the bounds of {_shown(text)}") from None
+    return _to_date(lo, text), _to_date(hi, text)
+
+
+def _to_date(st: Any, text: str) -> date:
+    year, month, day = st[:3]
+    if not 1 <= year <= 9999:
+        raise DateError(f"years outside 0001–9999 are not supported: {_shown(text)}")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise DateError(f"no such day: {_shown(text)}") from None
+
+
+def _flags(node: Any) -> tuple[bool, bool]:
+    """(approximate, uncertain); the library reports '%' as a third, separate flag."""
+    both = bool(node.is_uncertain_and_approximate)
+    return bool(node.is_approximate) or both, bool(node.is_uncertain) or both
+
+
+def _library_point(node: Any, text: str) -> _Point:
+    approximate, uncertain = _flags(node)
+    inner = node.date if isinstance(node, edtf.UncertainOrApproximate) else node
+    if isinstance(inner, edtf.Season):
+        return _season_point(int(inner.year), int(inner.season), approximate, uncertain, text)
+    lo, hi = _strict(inner, text)
+    return _Point(lo, hi, _shape(lo, hi), approximate, uncertain)
+
+
+def _library_end(node: Any, text: str) -> _End:
+    if isinstance(node, edtf.UnspecifiedIntervalSection):
+        return _Side.OPEN if node.is_open else _Side.UNKNOWN
+    return _library_point(node, text)
+
+
+def _refuse_unsupported(node: Any, text: str) -> None:
+    """Refuse forms whose strict bounds would misstate what the writer meant."""
+    if isinstance(node, edtf.OneOfASet | edtf.MultipleDates):
+        raise DateError(f"lists of dates are not supported, use an interval: {_shown(text)}")
+    if "^" in text:
+        raise DateError(f"qualified seasons (^) are not supported: {_shown(text)}")
+    if "S" in text:
+        raise DateError(f"significant digits (S) are not supported: {_shown(text)}")
+
+
+def _parse_library(text: str) -> DateBounds:
+    node = _library_parse(text)
+    _refuse_unsupported(node, text)
+    if isinstance(node, edtf.Interval):
+        start, end = text.split("/", 1)
+        return _interval_bounds(
+            text, _library_end(node.lower, start), _library_end(node.upper, end)
+        )
+    return _single_bounds(text, _library_point(node, text))
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _parse_cached(text: str) -> DateBounds:
+    return _parse_fast(text) or _parse_library(text)
+
+
+def _checked(text: str) -> str:
+    stripped = text.strip()
+    if not stripped:
+        raise DateError("no date given")
+    if len(stripped) > _MAX_LENGTH:
+        raise DateError(f"too long to be a date ({len(stripped)} characters): {_shown(stripped)}")
+    return stripped
+
+
+def parse_edtf(text: str) -> DateBounds:
+    """Understand a strict EDTF string (levels 0 and 1, and level 2 where sound)."""
+    return _parse_cached(_checked(text))
+
+
+# ---------------------------------------------------------------------------
+# Loose input: what people type when they jump to a date
+
+
+_EDTF_CHARS = re.compile(r"[0-9X?~%./+:TZSYE^\[\]{},-]+")
+_MONTH_WORDS = {
+    name: number
+    for number, full in enumerate(calendar.month_name[1:], start=1)
+    for name in (full.lower(), full[:3].lower())
+} | {"sept": 9}
+_SEASON_WORDS = {"spring": 21, "summer": 22, "autumn": 23, "fall": 23, "winter": 24}
+_FILLER_WORDS = {"of", "the"}  # "summer of 2023", "the 25th of July 2024"
+_APPROXIMATE = re.compile(
+    r"(?:circa|approximately|approx\.?|about|around|ca\.|ca\s|c\.|c\s|~)\s*", re.IGNORECASE
+)
+_OPEN_PREFIXES = {"since": "{}/..", "from": "{}/..", "until": "../{}", "till": "../{}"}
+_UNKNOWN_END = re.compile(r"(.+?)\s*–\s*\?")
+_UNKNOWN_START = re.compile(r"\?\s*–\s*(.+)")
+_CENTURY_SHOWN = re.compile(r"\b([0-9]{2})00s\s*\(century\)", re.IGNORECASE)
+_CENTURY_ORDINAL = re.compile(r"\b([0-9]{1,2})(?:st|nd|rd|th)\s+century\b", re.IGNORECASE)
+_WINTER_SPAN = re.compile(r"\bwinter\s+([0-9]{4})[–/-]([0-9]{2}|[0-9]{4})\b", re.IGNORECASE)
+_ISO_LIKE = re.compile(r"[0-9X]{4}(?:-[0-9X]{2}){0,2}")
+_DAY = re.compile(r"([0-9]{1,2})(?:st|nd|rd|th)?")
+_DECADE = re.compile(r"([0-9]{3})0s")
+
+
+class _Unreadable(Exception):
+    """Why a loose phrase cannot be read; parse_loose words the DateError."""
+
+
+@dataclass(slots=True)
+class _Parts:
+    """The pieces of one loosely written date, before missing ones are inherited."""
+
+    day: int | None = None
+    month: int | None = None
+    year: int | None = None
+    season: int | None = None
+    edtf: str | None = None  # a piece already in EDTF form: "2024-07-25", "198X"
+
+    def to_edtf(self, qualifier: str) -> str:
+        if self.edtf is not None:
+            return self.edtf + qualifier
+        if self.year is None:
+            raise _Unreadable("no year")
+        if self.season is not None:
+            if qualifier:
+                raise _Unreadable("EDTF cannot mark a season approximate or uncertain")
+            if self.day is not None or self.month is not None:
+                raise _Unreadable("a season with a day or month")
+            return f"{self.year:04d}-{self.season}"
+        if self.day is not None and self.month is None:
+            raise _Unreadable("a day without a month")
+        text = f"{self.year:04d}"
+        if self.month is not None:
+            text += f"-{self.month:02d}"
+        if self.day is not None:
+            text += f"-{self.day:02d}"
+        return text + qualifier
+
+
+def _set_once(parts: _Parts, field: str, value: int, word: str) -> None:
+    if getattr(parts, field) is not None:
+        raise _Unreadable(f"two {field}s (at {word!r})")
+    setattr(parts, field, value)
+
+
+def _read_word(parts: _Parts, word: str) -> None:
+    lower = word.lower().rstrip(".")
+    if lower in _FILLER_WORDS:
+        return
+    if lower in _MONTH_WORDS:
+        _set_once(parts, "month", _MONTH_WORDS[lower], word)
+    elif lower in _SEASON_WORDS:
+        _set_once(parts, "season", _SEASON_WORDS[lower], word)
+    elif re.fullmatch(r"[0-9]{4}", lower):
+        _set_once(parts, "year", int(lower), word)
+    elif (m := _DAY.fullmatch(lower)) is not None:
+        _set_once(parts, "day", int(m[1]), word)
+    elif (m := _DECADE.fullmatch(lower)) is not None:
+        parts.edtf = f"{m[1]}X"
+    elif re.fullmatch(r"[0-9]{4}s", lower):
+        raise _Unreadable(f"{word!r} is not a decade (a decade ends in 0, as in 2010s)")
+    else:
+        raise _Unreadable(f"unknown word {word!r}")
+
+
+def _read_parts(phrase: str) -> _Parts:
+    if _ISO_LIKE.fullmatch(phrase):
+        return _Parts(edtf=phrase)
+    words = phrase.split()
+    if not words:
+        raise _Unreadable("a range with an empty end")
+    parts = _Parts()
+    for word in words:
+        _read_word(parts, word)
+    if parts.edtf is not None and len(words) > 1:
+        raise _Unreadable("a decade or century cannot carry a day, month or season")
+    return parts
+
+
+def _inherit(left: _Parts, right: _Parts) -> None:
+    """Fill what a compact range leaves out: '25–27 July 2024', 'July 25–27, 2024'."""
+    if right.day is not None and right.month is None and right.edtf is None:
+        right.month = left.month
+    if left.edtf is None and left.year is None:
+        left.year = right.year
+        if left.day is not None and left.month is None:
+            left.month = right.month
+
+
+def _range_candidates(phrase: str) -> list[tuple[str, str]]:
+    """Ways to cut a phrase into two ends: at an en dash, or else at any hyphen."""
+    if "–" in phrase:
+        left, _, right = phrase.partition("–")
+        return [(left.strip(), right.strip())]
+    return [
+        (phrase[:i].strip(), phrase[i + 1 :].strip())
+        for i, char in enumerate(phrase)
+        if char == "-"
+    ]
+
+
+def _read_range(left: str, right: str, qualifier: str) -> str:
+    lp, rp = _read_parts(left), _read_parts(right)
+    _inherit(lp, rp)
+    return f"{lp.to_edtf(qualifier)}/{rp.to_edtf(qualifier)}"
+
+
+def _read_span(phrase: str, qualifier: str) -> str:
+    """One date or a range of two, as EDTF."""
+    try:
+        return _read_parts(phrase).to_edtf(qualifier)
+    except _Unreadable as whole_failed:
+        for left, right in _range_candidates(phrase):
+            with contextlib.suppress(_Unreadable):
+                return _read_range(left, right, qualifier)
+        raise whole_failed from None
+
+
+def _strip_qualifiers(phrase: str) -> tuple[str, str]:
+    """Split off 'c.'-style prefixes and a '?' suffix; return (rest, EDTF qualifier)."""
+    approximate = uncertain = False
+    if (m := _APPROXIMATE.match(phrase)) is not None:
+        approximate, phrase = True, phrase[m.end() :]
+    if phrase.endswith("?"):
+        uncertain, phrase = True, phrase[:-1].rstrip()
+    qualifier = {(True, True): "%", (True, False): "~", (False, True): "?"}.get(
+        (approximate, uncertain), ""
+    )
+    return phrase, qualifier
+
+
+def _read_qualified(phrase: str) -> str:
+    rest, qualifier = _strip_qualifiers(phrase)
+    if not rest:
+        raise _Unreadable("no date")
+    return _read_span(rest, qualifier)
+
+
+def _winter(m: re.Match[str]) -> str:
+    year, following = int(m[1]), m[2]
+    if int(following) not in (year + 1, (year + 1) % 100):
+        raise _Unreadable(f"a winter spans two consecutive years, not {m[0]!r}")
+    return f"{year:04d}-24"
+
+
+def _normalise(text: str) -> str:
+    """One spelling for each thing: en dashes for ranges, EDTF for spans of years."""
+    s = re.sub(r"[—―−]", "–", text)
+    s = re.sub(r"\s+(?:to|through|thru)\s+|\s+-\s+", "–", s, flags=re.IGNORECASE)
+    s = _CENTURY_SHOWN.sub(lambda m: f"{m[1]}XX", s)
+    s = _CENTURY_ORDINAL.sub(lambda m: f"{int(m[1]) - 1:02d}XX", s)
+    s = _WINTER_SPAN.sub(_winter, s)
+    s = s.replace(",", " ")
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _loose_to_edtf(text: str) -> str:
+    s = _normalise(text)
+    first, _, rest = s.partition(" ")
+    if first.lower() in _OPEN_PREFIXES and rest:
+        return _OPEN_PREFIXES[first.lower()].format(_read_qualified(rest))
+    if (m := _UNKNOWN_END.fullmatch(s)) is not None:
+        return f"{_read_qualified(m[1])}/"
+    if (m := _UNKNOWN_START.fullmatch(s)) is not None:
+        return f"/{_read_qualified(m[1])}"
+    return _read_qualified(s)
+
+
+def parse_loose(text: str) -> DateBounds:
+    """Understand EDTF or the plain words people type: '25–27 July 2024', 'c. 2012'.
+
+    Qualifiers written around a whole range apply to both of its ends. The result's
+    .edtf is the EDTF the words were read as, so what is stored is always EDTF.
+    """
+    stripped = _checked(text)
+    edtf_error: DateError | None = None
+    if _EDTF_CHARS.fullmatch(stripped):
+        try:
+            return _parse_cached(stripped)
+        except DateError as err:
+            edtf_error = err
+    try:
+        return _parse_cached(_loose_to_edtf(stripped))
+    except (_Unreadable, DateError) as err:
+        # Text that looked like EDTF is best explained by what was wrong with it as EDTF.
+        raise edtf_error or DateError(f"cannot read {_shown(stripped)} as a date: {err}") from None
+
+
+# ---------------------------------------------------------------------------
+
+
+def overlaps(b: DateBounds, start: str | None, end: str | None) -> bool:
+    """Whether the date may fall in [start, end] (ISO days; None = unbounded).
+
+    An open or unknown bound could be anything, so it never excludes; ISO days
+    compare correctly as text.
+    """
+    starts_in_time = b.earliest is None or end is None or b.earliest <= end
+    ends_in_time = b.latest is None or start is None or b.latest >= start
+    return starts_in_time and ends_in_time

@@ -1,0 +1,604 @@
+"""The read side: every question the CLI, the TUI and the exporters ask of a store.
+
+One module so that the CLI and the TUI cannot drift apart: both call these
+functions and neither holds SQL of its own. Every query takes ``as_of`` (a seq or
+None for now); "now" reads the current-state tables, "as of N" reads the version
+tables through their (from_seq, to_seq) ranges, never a replay.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from chronicle.dates import DateError, parse_loose
+from chronicle.errors import ChronicleError
+from chronicle.schema import CLAIMS_CURRENT, claims_as_of, disputes_sql
+
+TIMELINE_COLUMNS = (
+    "event_id", "display", "when_edtf", "earliest", "latest", "precision", "approximate",
+    "uncertain", "title", "place_id", "place", "actors", "tags", "summary", "status",
+    "merged_into", "version", "n_sources", "n_claims", "disputed", "updated_seq",
+)  # fmt: skip
+
+
+class QueryError(ChronicleError):
+    """A query that cannot be answered as asked (unknown event, bad filter…)."""
+
+
+@dataclass
+class TimelineFilter:
+    """What the user narrowed the timeline to; every field optional."""
+
+    start: str | None = None  # ISO date: events whose bounds reach on or after it
+    end: str | None = None  # ISO date: events whose bounds begin on or before it
+    actors: Sequence[str] = ()
+    places: Sequence[str] = ()
+    tags: Sequence[str] = ()
+    search: str | None = None
+    include_retracted: bool = False
+
+    @classmethod
+    def from_words(cls, start: str | None = None, end: str | None = None, **kw: Any):
+        """Build from user text: dates in EDTF or plain words, by overlap of bounds."""
+        try:
+            lo = parse_loose(start).earliest if start else None
+            hi = parse_loose(end).latest if end else None
+        except DateError as err:
+            raise QueryError(str(err)) from None
+        return cls(start=lo, end=hi, **kw)
+
+    @property
+    def active(self) -> bool:
+        return any(
+            (self.start, self.end, self.actors, self.places, self.tags, self.search,
+             self.include_retracted)
+        )  # fmt: skip
+
+    def describe(self) -> str:
+        parts = []
+        if self.start or self.end:
+            parts.append(f"{self.start or '…'} – {self.end or '…'}")
+        parts += [f"actor {a}" for a in self.actors] + [f"place {p}" for p in self.places]
+        parts += [f"tag {t}" for t in self.tags]
+        if self.search:
+            parts.append(f"search “{self.search}”")
+        if self.include_retracted:
+            parts.append("retracted included")
+        return ", ".join(parts)
+
+
+# --- as-of ------------------------------------------------------------------------
+
+
+def head_seq(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT coalesce(max(seq), 0) FROM log").fetchone()[0]
+
+
+def resolve_as_of(conn: sqlite3.Connection, spec: str | int | None) -> int | None:
+    """A seq number, or a time (ISO date or datetime, UTC) meaning the last entry by then."""
+    if spec is None or spec == "":
+        return None
+    text = str(spec).strip()
+    head = head_seq(conn)
+    if text.isdigit():
+        seq = int(text)
+        if seq > head:
+            raise QueryError(f"as-of seq {seq} is past the end of the log ({head})")
+        return seq
+    moment = _as_of_time(text)
+    row = conn.execute(
+        "SELECT coalesce(max(seq), 0) FROM log WHERE recorded_at <= ?", (moment,)
+    ).fetchone()
+    return row[0]
+
+
+def _as_of_time(text: str) -> str:
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return text + "T23:59:59.999999Z"
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise QueryError(f"as-of {text!r} is neither a seq number nor an ISO time") from None
+    if moment.utcoffset():
+        moment = moment - moment.utcoffset()  # type: ignore[operator]
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_at(conn: sqlite3.Connection, seq: int) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT seq, recorded_at, author, type, subject FROM log WHERE seq = ?", (seq,)
+    ).fetchone()
+    if row is None:
+        return None
+    return dict(zip(("seq", "recorded_at", "author", "type", "subject"), row, strict=True))
+
+
+# --- resolving names ----------------------------------------------------------------
+
+
+def resolve_entities(conn: sqlite3.Connection, words: str, kind: str | None = None) -> list[str]:
+    """Entity ids whose id, name or any alias is ``words`` (case-insensitive)."""
+    sql = (
+        "SELECT entity_id FROM entities WHERE (entity_id = ?1 OR name = ?1 COLLATE NOCASE)"
+        " UNION SELECT entity_id FROM entity_aliases WHERE alias = ?1 COLLATE NOCASE"
+    )
+    ids = [r[0] for r in conn.execute(sql, (words,))]
+    if kind:
+        ids = [
+            i for i in ids
+            if conn.execute("SELECT kind FROM entities WHERE entity_id = ?", (i,)).fetchone()[0]
+            == kind
+        ]  # fmt: skip
+    if not ids:
+        raise QueryError(f"no {kind or 'entity'} is called {words!r}")
+    return ids
+
+
+def fts_query(text: str) -> str:
+    """User words as a safe FTS5 query: every word must match, the last one as a prefix.
+
+    Each word is quoted as an FTS5 string, so operators and column filters typed
+    by the user stay words; nothing the user types reaches FTS5 as syntax.
+    """
+    words = re.findall(r"\w+", text)
+    if not words:
+        raise QueryError(f"nothing to search for in {text!r}")
+    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+# --- timeline -------------------------------------------------------------------------
+
+_CURRENT_SOURCE = """
+SELECT e.event_id, e.display, e.when_edtf, e.earliest, e.latest, e.precision, e.approximate,
+       e.uncertain, e.title, e.place_id, e.place,
+       (SELECT group_concat(a.name, '; ') FROM event_actors a WHERE a.event_id = e.event_id)
+           AS actors,
+       e.tags, e.summary, e.status, e.merged_into, e.version, e.n_sources, e.n_claims,
+       e.disputed, e.updated_seq
+FROM events e"""
+
+_AS_OF_SOURCE = """
+SELECT v.event_id, v.display, v.when_edtf, v.earliest, v.latest, v.precision, v.approximate,
+       v.uncertain, v.title, v.place_id, v.place,
+       (SELECT group_concat(n.name, '; ') FROM json_each(v.actors) j
+          JOIN entities n ON n.entity_id = json_extract(j.value, '$.entity')) AS actors,
+       v.tags, v.summary, v.status, v.merged_into, v.version,
+       (SELECT count(DISTINCT json_extract(j.value, '$.source')) FROM json_each(v.citations) j)
+           AS n_sources,
+       (SELECT count(*) FROM asof_claims c WHERE c.event_id = v.event_id
+          AND c.status = 'active') AS n_claims,
+       coalesce((SELECT max(d.disputed) FROM asof_disputes d WHERE d.event_id = v.event_id), 0)
+           AS disputed,
+       v.from_seq AS updated_seq
+FROM event_versions v
+WHERE v.from_seq <= :as_of AND (v.to_seq IS NULL OR v.to_seq > :as_of)"""
+
+
+def _as_of_ctes(restrict: str = "") -> str:
+    claims = claims_as_of(":as_of") + restrict
+    return (
+        f"WITH asof_claims AS MATERIALIZED ({claims}), "
+        f"asof_disputes AS MATERIALIZED ({disputes_sql('SELECT * FROM asof_claims')}) "
+    )
+
+
+def _filter_sql(
+    conn: sqlite3.Connection, f: TimelineFilter, as_of: int | None, params: dict[str, Any]
+) -> list[str]:
+    where = [] if f.include_retracted else ["t.status = 'active'"]
+    if f.start:
+        where.append("(t.latest IS NULL OR t.latest >= :start)")
+        params["start"] = f.start
+    if f.end:
+        where.append("(t.earliest IS NULL OR t.earliest <= :end)")
+        params["end"] = f.end
+    for i, words in enumerate(f.actors):
+        ids = resolve_entities(conn, words)
+        params[f"actors{i}"] = json.dumps(ids)
+        where.append(_actor_clause(as_of, f"actors{i}"))
+    for i, words in enumerate(f.places):
+        params[f"places{i}"] = json.dumps(resolve_entities(conn, words, "place"))
+        where.append(f"t.place_id IN (SELECT value FROM json_each(:places{i}))")
+    for i, tag in enumerate(f.tags):
+        params[f"tag{i}"] = tag
+        where.append(f"EXISTS (SELECT 1 FROM json_each(t.tags) g WHERE g.value = :tag{i})")
+    if f.search:
+        params["fts"] = fts_query(f.search)
+        where.append(
+            "t.event_id IN (SELECT event_id FROM events_fts WHERE events_fts MATCH :fts)"
+        )
+    return where
+
+
+def _actor_clause(as_of: int | None, name: str) -> str:
+    ids = f"(SELECT value FROM json_each(:{name}))"
+    if as_of is None:
+        return f"t.event_id IN (SELECT event_id FROM event_actors WHERE entity_id IN {ids})"
+    return (
+        "EXISTS (SELECT 1 FROM event_versions av, json_each(av.actors) j "
+        "WHERE av.event_id = t.event_id AND av.from_seq <= :as_of "
+        "AND (av.to_seq IS NULL OR av.to_seq > :as_of) "
+        f"AND json_extract(j.value, '$.entity') IN {ids})"
+    )
+
+
+def _timeline_sql(
+    conn: sqlite3.Connection, f: TimelineFilter, as_of: int | None, columns: str
+) -> tuple[str, dict[str, Any]]:
+    params: dict[str, Any] = {}
+    where = _filter_sql(conn, f, as_of, params)
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    order = " ORDER BY t.earliest, t.latest, t.event_id"
+    if as_of is None:
+        return f"SELECT {columns} FROM ({_CURRENT_SOURCE}) t{clause}{order}", params
+    params["as_of"] = as_of
+    return f"{_as_of_ctes()}SELECT {columns} FROM ({_AS_OF_SOURCE}) t{clause}{order}", params
+
+
+def timeline(
+    conn: sqlite3.Connection, f: TimelineFilter | None = None, as_of: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """Events in chronological order (earliest, latest, event_id), filtered, as of a seq."""
+    sql, params = _timeline_sql(conn, f or TimelineFilter(), as_of, "t.*")
+    cursor = conn.execute(sql, params)
+    for row in cursor:
+        yield dict(zip(TIMELINE_COLUMNS, row, strict=True))
+
+
+def timeline_ids(
+    conn: sqlite3.Connection, f: TimelineFilter | None = None, as_of: int | None = None
+) -> list[str]:
+    """Just the ordered ids: what the TUI keeps to page a filtered or past timeline."""
+    sql, params = _timeline_sql(conn, f or TimelineFilter(), as_of, "t.event_id")
+    return [r[0] for r in conn.execute(sql, params)]
+
+
+def events_by_id(
+    conn: sqlite3.Connection, ids: Sequence[str], as_of: int | None = None
+) -> dict[str, dict[str, Any]]:
+    """Timeline rows for a page of ids, as of a seq; order is the caller's."""
+    params: dict[str, Any] = {"ids": json.dumps(list(ids))}
+    pick = "t.event_id IN (SELECT value FROM json_each(:ids))"
+    if as_of is None:
+        sql = f"SELECT t.* FROM ({_CURRENT_SOURCE}) t WHERE {pick}"
+    else:
+        params["as_of"] = as_of
+        restrict = " AND event_id IN (SELECT value FROM json_each(:ids))"
+        sql = f"{_as_of_ctes(restrict)}SELECT t.* FROM ({_AS_OF_SOURCE}) t WHERE {pick}"
+    rows = (dict(zip(TIMELINE_COLUMNS, r, strict=True)) for r in conn.execute(sql, params))
+    return {r["event_id"]: r for r in rows}
+
+
+def timeline_count(conn: sqlite3.Connection) -> int:
+    """Rows in the dense timeline order (call ``Store.ensure_order`` first)."""
+    return conn.execute("SELECT coalesce(max(ord), 0) FROM timeline_order").fetchone()[0]
+
+
+def timeline_page(conn: sqlite3.Connection, first: int, last: int) -> list[dict[str, Any]]:
+    """Current timeline rows first..last (1-based ordinals), by keyset range on the order."""
+    sql = (
+        f"SELECT o.ord, t.* FROM timeline_order o JOIN ({_CURRENT_SOURCE}) t "
+        "ON t.event_id = o.event_id WHERE o.ord BETWEEN ? AND ? ORDER BY o.ord"
+    )
+    return [
+        dict(zip(("ord", *TIMELINE_COLUMNS), r, strict=True))
+        for r in conn.execute(sql, (first, last))
+    ]
+
+
+def ordinal_at_or_after(conn: sqlite3.Connection, iso_date: str) -> int | None:
+    """First ordinal whose event ends on or after the date: where a jump lands."""
+    row = conn.execute(
+        "SELECT min(o.ord) FROM timeline_order o JOIN events e ON e.event_id = o.event_id "
+        "WHERE e.earliest >= ? OR (e.latest IS NOT NULL AND e.latest >= ?)",
+        (iso_date, iso_date),
+    ).fetchone()
+    return row[0]
+
+
+def search_ids(conn: sqlite3.Connection, text: str) -> set[str]:
+    rows = conn.execute(
+        "SELECT event_id FROM events_fts WHERE events_fts MATCH ?", (fts_query(text),)
+    )
+    return {r[0] for r in rows}
+
+
+# --- one event --------------------------------------------------------------------------
+
+
+@dataclass
+class EventDetail:
+    """Everything the show command and the TUI's detail pane display."""
+
+    event: dict[str, Any]
+    actors: list[dict[str, Any]] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    disputes: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    as_of: int | None = None
+
+
+def _version_row(conn: sqlite3.Connection, event_id: str, as_of: int | None) -> dict | None:
+    cols = (
+        "event_id, version, from_seq, to_seq, title, when_edtf, earliest, latest, precision, "
+        "approximate, uncertain, display, place_id, place, summary, tags, status, merged_into, "
+        "actors, citations"
+    )
+    sql = f"SELECT {cols} FROM event_versions WHERE event_id = ? AND "
+    args: list[Any] = [event_id]
+    if as_of is None:
+        sql += "to_seq IS NULL"
+    else:
+        sql += "from_seq <= ? AND (to_seq IS NULL OR to_seq > ?)"
+        args += [as_of, as_of]
+    cursor = conn.execute(sql, args)
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    names = [d[0] for d in cursor.description]
+    return dict(zip(names, row, strict=True))
+
+
+def show(conn: sqlite3.Connection, event_id: str, as_of: int | None = None) -> EventDetail:
+    row = _version_row(conn, event_id, as_of)
+    if row is None:
+        exists = conn.execute(
+            "SELECT 1 FROM event_versions WHERE event_id = ?", (event_id,)
+        ).fetchone()
+        if exists:
+            raise QueryError(f"event {event_id!r} did not exist yet as of seq {as_of}")
+        raise QueryError(f"unknown event {event_id!r}")
+    row["tags"] = json.loads(row["tags"])
+    actors, citations = json.loads(row.pop("actors")), json.loads(row.pop("citations"))
+    version = conn.execute(
+        "SELECT max(subject_version) FROM log WHERE subject = ? AND seq <= ?",
+        (event_id, as_of if as_of is not None else 1 << 62),
+    ).fetchone()[0]
+    row["version"] = version
+    return EventDetail(
+        event=row,
+        actors=_actors(conn, actors),
+        citations=_citations(conn, citations),
+        claims=claims(conn, event_id, as_of),
+        disputes=disputes(conn, as_of, event_id=event_id),
+        links=_links(conn, event_id, as_of),
+        history=history(conn, event_id, as_of),
+        as_of=as_of,
+    )
+
+
+def _actors(conn: sqlite3.Connection, actors: list[dict]) -> list[dict[str, Any]]:
+    out = []
+    for actor in actors:
+        name, kind = conn.execute(
+            "SELECT name, kind FROM entities WHERE entity_id = ?", (actor["entity"],)
+        ).fetchone()
+        aliases = [
+            r[0]
+            for r in conn.execute(
+                "SELECT alias FROM entity_aliases WHERE entity_id = ? ORDER BY added_seq, alias",
+                (actor["entity"],),
+            )
+        ]
+        out.append(
+            {"entity_id": actor["entity"], "name": name, "kind": kind,
+             "role": actor.get("role"), "aliases": aliases}
+        )  # fmt: skip
+    return out
+
+
+def _citations(conn: sqlite3.Connection, citations: list[dict]) -> list[dict[str, Any]]:
+    out = []
+    for citation in citations:
+        source = conn.execute(
+            "SELECT title, publisher, author, published, url FROM sources WHERE source_id = ?",
+            (citation["source"],),
+        ).fetchone()
+        title, publisher, author, published, url = source
+        out.append(
+            {"source_id": citation["source"], "title": title, "publisher": publisher,
+             "author": author, "published": published, "url": url,
+             "quote": citation.get("quote"), "locator": citation.get("locator"),
+             "named_as": citation.get("named_as")}
+        )  # fmt: skip
+    return out
+
+
+CLAIM_COLUMNS = (
+    "claim_id", "event_id", "claimant", "claimant_name", "property", "about", "about_name",
+    "low", "best", "high", "unit", "value_text", "source_id", "source_title", "quote", "rank",
+    "status", "asserted_seq",
+)  # fmt: skip
+
+
+def claims(
+    conn: sqlite3.Connection, event_id: str | None = None, as_of: int | None = None
+) -> list[dict[str, Any]]:
+    """Claims (current or as of a seq), with claimant and source named for reading."""
+    base = CLAIMS_CURRENT if as_of is None else claims_as_of(":as_of")
+    sql = f"""
+    SELECT c.claim_id, c.event_id, c.claimant,
+           coalesce((SELECT name FROM entities WHERE entity_id = c.claimant),
+                    (SELECT title FROM sources WHERE source_id = c.claimant)),
+           c.property, c.about, (SELECT name FROM entities WHERE entity_id = c.about),
+           c.low, c.best, c.high, c.unit, c.value_text, c.source_id,
+           (SELECT title FROM sources WHERE source_id = c.source_id), c.quote, c.rank,
+           c.status, c.asserted_seq
+    FROM ({base}) c {"WHERE c.event_id = :event_id" if event_id else ""}
+    ORDER BY c.event_id, c.property, c.about, c.asserted_seq"""
+    params = {"as_of": as_of, "event_id": event_id}
+    return [dict(zip(CLAIM_COLUMNS, r, strict=True)) for r in conn.execute(sql, params)]
+
+
+DISPUTE_COLUMNS = (
+    "event_id", "title", "property", "about", "about_name", "n_claims", "n_claimants",
+    "low", "high", "claimants", "disputed",
+)  # fmt: skip
+
+
+def disputes(
+    conn: sqlite3.Connection,
+    as_of: int | None = None,
+    *,
+    event_id: str | None = None,
+    disputed_only: bool = False,
+) -> list[dict[str, Any]]:
+    """Per event, property and about-entity: who claims what, and whether they disagree."""
+    params: dict[str, Any] = {"as_of": as_of, "event_id": event_id}
+    restrict = " AND event_id = :event_id" if event_id else ""
+    base = (CLAIMS_CURRENT if as_of is None else claims_as_of(":as_of")) + restrict
+    sql = f"""
+    SELECT d.event_id, (SELECT title FROM event_versions v WHERE v.event_id = d.event_id
+                        ORDER BY version DESC LIMIT 1),
+           d.property, d.about, (SELECT name FROM entities WHERE entity_id = d.about),
+           d.n_claims, d.n_claimants, d.low, d.high, d.claimants, d.disputed
+    FROM ({disputes_sql(base)}) d {"WHERE d.disputed = 1" if disputed_only else ""}
+    ORDER BY d.event_id, d.property, d.about"""
+    out = []
+    for row in conn.execute(sql, params):
+        item = dict(zip(DISPUTE_COLUMNS, row, strict=True))
+        item["claimants"] = json.loads(item["claimants"])
+        out.append(item)
+    return out
+
+
+def _links(conn: sqlite3.Connection, event_id: str, as_of: int | None) -> list[dict[str, Any]]:
+    sql = """
+    SELECT 'out', l.relation, l.target_id, (SELECT title FROM events WHERE event_id = l.target_id)
+    FROM event_links l WHERE l.event_id = :id AND l.seq <= :as_of
+    UNION ALL
+    SELECT 'in', l.relation, l.event_id, (SELECT title FROM events WHERE event_id = l.event_id)
+    FROM event_links l WHERE l.target_id = :id AND l.seq <= :as_of
+    UNION ALL
+    SELECT 'out', 'merged_into', e.merged_into,
+           (SELECT title FROM events WHERE event_id = e.merged_into)
+    FROM events e WHERE e.event_id = :id AND e.merged_into IS NOT NULL
+    """
+    params = {"id": event_id, "as_of": as_of if as_of is not None else 1 << 62}
+    keys = ("direction", "relation", "event_id", "title")
+    return [dict(zip(keys, r, strict=True)) for r in conn.execute(sql, params)]
+
+
+HISTORY_COLUMNS = ("seq", "type", "recorded_at", "author", "reason", "subject", "data")
+
+
+def history(
+    conn: sqlite3.Connection, event_id: str, as_of: int | None = None
+) -> list[dict[str, Any]]:
+    """Every log entry that touched the event, oldest first."""
+    sql = (
+        "SELECT l.seq, l.type, l.recorded_at, l.author, json_extract(l.data, '$.reason'), "
+        "l.subject, l.data FROM event_touches t JOIN log l ON l.seq = t.seq "
+        "WHERE t.event_id = ? AND t.seq <= ? ORDER BY t.seq"
+    )
+    rows = conn.execute(sql, (event_id, as_of if as_of is not None else 1 << 62))
+    out = []
+    for row in rows:
+        item = dict(zip(HISTORY_COLUMNS, row, strict=True))
+        item["data"] = json.loads(item["data"])
+        out.append(item)
+    return out
+
+
+# --- the log ------------------------------------------------------------------------------
+
+LOG_COLUMNS = ("seq", "recorded_at", "author", "type", "subject", "subject_version", "summary")
+
+
+def log_entries(
+    conn: sqlite3.Connection,
+    *,
+    start: int = 1,
+    limit: int | None = None,
+    subject: str | None = None,
+    reverse: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Log entries for reading: one line of what each says."""
+    sql = (
+        "SELECT seq, recorded_at, author, type, subject, subject_version, "
+        "coalesce(json_extract(data, '$.title'), json_extract(data, '$.name'), "
+        "json_extract(data, '$.reason'), json_extract(data, '$.alias'), "
+        "json_extract(data, '$.relation') || ' ' || json_extract(data, '$.target'), "
+        "json_extract(data, '$.property')) FROM log WHERE "
+    )
+    args: list[Any] = []
+    if reverse:
+        sql += "seq <= ?"
+        args.append(start if start > 1 else 1 << 62)
+    else:
+        sql += "seq >= ?"
+        args.append(start)
+    if subject:
+        sql += " AND subject = ?"
+        args.append(subject)
+    sql += f" ORDER BY seq {'DESC' if reverse else 'ASC'}"
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(limit)
+    for row in conn.execute(sql, args):
+        yield dict(zip(LOG_COLUMNS, row, strict=True))
+
+
+def density(
+    conn: sqlite3.Connection, bucket: str = "year", as_of: int | None = None
+) -> list[tuple[str, int]]:
+    """Events per year or month (by earliest bound): the TUI strip and the html chart."""
+    width = 4 if bucket == "year" else 7
+    if as_of is None:
+        sql = (
+            f"SELECT substr(earliest, 1, {width}) b, count(*) FROM events "
+            "WHERE status = 'active' AND earliest IS NOT NULL GROUP BY b ORDER BY b"
+        )
+        return [(r[0], r[1]) for r in conn.execute(sql)]
+    sql = (
+        f"SELECT substr(earliest, 1, {width}) b, count(*) FROM event_versions "
+        "WHERE from_seq <= ?1 AND (to_seq IS NULL OR to_seq > ?1) AND status = 'active' "
+        "AND earliest IS NOT NULL GROUP BY b ORDER BY b"
+    )
+    return [(r[0], r[1]) for r in conn.execute(sql, (as_of,))]
+
+
+# --- ad-hoc SQL -------------------------------------------------------------------------
+
+_READ_ACTIONS = {
+    sqlite3.SQLITE_SELECT,
+    sqlite3.SQLITE_READ,
+    sqlite3.SQLITE_FUNCTION,
+    getattr(sqlite3, "SQLITE_RECURSIVE", 33),
+}
+
+
+def _reader_only(action: int, *_args: Any) -> int:
+    return sqlite3.SQLITE_OK if action in _READ_ACTIONS else sqlite3.SQLITE_DENY
+
+
+def read_only_query(conn: sqlite3.Connection, sql: str) -> tuple[list[str], list[tuple]]:
+    """Run one user statement that may only read: no writes, ATTACH or PRAGMA.
+
+    The connection should itself be read-only; the authorizer is the second lock,
+    and it also refuses what a read-only file would allow (ATTACH, PRAGMA).
+    """
+    conn.set_authorizer(_reader_only)
+    try:
+        cursor = conn.execute(sql)
+        columns = [d[0] for d in cursor.description or ()]
+        return columns, cursor.fetchall()
+    except sqlite3.DatabaseError as err:
+        text = str(err)
+        if "not authorized" in text:
+            text = "only reading is allowed (no writes, ATTACH or PRAGMA)"
+        raise QueryError(f"query refused: {text}") from None
+    except sqlite3.ProgrammingError as err:
+        raise QueryError(f"query refused: {err}") from None
+    finally:
+        conn.set_authorizer(None)

@@ -1,0 +1,229 @@
+"""The store's SQL: the log table, its guards, and the public projection tables and views.
+
+Everything here must be readable by a plain SQLite client (the ``sqlite3`` shell,
+sqlite-utils, Datasette), so views use only built-in SQL and JSON functions.
+Projection tables can be dropped and rebuilt from the log at any time; the log
+table and its triggers are never dropped by chronicle.
+"""
+
+from __future__ import annotations
+
+LOG = """
+CREATE TABLE IF NOT EXISTS log (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    subject_version INTEGER NOT NULL,
+    recorded_at TEXT NOT NULL,
+    author TEXT NOT NULL,
+    schema INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    UNIQUE (subject, subject_version)
+);
+CREATE INDEX IF NOT EXISTS log_recorded_at ON log (recorded_at);
+CREATE TRIGGER IF NOT EXISTS log_no_update BEFORE UPDATE ON log
+BEGIN SELECT RAISE(ABORT, 'the log is append-only: UPDATE refused'); END;
+CREATE TRIGGER IF NOT EXISTS log_no_delete BEFORE DELETE ON log
+BEGIN SELECT RAISE(ABORT, 'the log is append-only: DELETE refused'); END;
+CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+_EVENT_COLUMNS = """
+    title TEXT NOT NULL,
+    when_edtf TEXT NOT NULL,
+    earliest TEXT,
+    latest TEXT,
+    precision TEXT NOT NULL,
+    approximate INTEGER NOT NULL,
+    uncertain INTEGER NOT NULL,
+    display TEXT NOT NULL,
+    place_id TEXT,
+    place TEXT,
+    summary TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    status TEXT NOT NULL,
+    merged_into TEXT"""
+
+_CLAIM_COLUMNS = """
+    event_id TEXT NOT NULL,
+    claimant TEXT NOT NULL,
+    property TEXT NOT NULL,
+    about TEXT,
+    low REAL,
+    best REAL,
+    high REAL,
+    unit TEXT,
+    value_text TEXT,
+    source_id TEXT NOT NULL,
+    quote TEXT,
+    rank TEXT NOT NULL,
+    status TEXT NOT NULL,
+    asserted_seq INTEGER NOT NULL"""
+
+PROJECTION_TABLES = f"""
+CREATE TABLE projection_meta (key TEXT PRIMARY KEY, value INTEGER);
+CREATE TABLE sources (
+    source_id TEXT PRIMARY KEY, title TEXT NOT NULL, publisher TEXT, author TEXT,
+    published TEXT, published_earliest TEXT, url TEXT, language TEXT, kind TEXT NOT NULL,
+    locator TEXT, registered_seq INTEGER NOT NULL
+);
+CREATE TABLE entities (
+    entity_id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, description TEXT,
+    lat REAL, lon REAL, registered_seq INTEGER NOT NULL
+);
+CREATE INDEX entities_name ON entities (name COLLATE NOCASE);
+CREATE TABLE entity_aliases (
+    entity_id TEXT NOT NULL, alias TEXT NOT NULL, added_seq INTEGER NOT NULL,
+    PRIMARY KEY (entity_id, alias)
+);
+CREATE INDEX entity_aliases_alias ON entity_aliases (alias COLLATE NOCASE);
+CREATE TABLE events (
+    event_id TEXT PRIMARY KEY,{_EVENT_COLUMNS},
+    version INTEGER NOT NULL,
+    created_seq INTEGER NOT NULL,
+    updated_seq INTEGER NOT NULL,
+    n_sources INTEGER NOT NULL DEFAULT 0,
+    n_claims INTEGER NOT NULL DEFAULT 0,
+    disputed INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX events_order ON events (earliest, latest, event_id) WHERE status = 'active';
+CREATE INDEX events_place ON events (place_id);
+CREATE TABLE event_versions (
+    event_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    from_seq INTEGER NOT NULL,
+    to_seq INTEGER,{_EVENT_COLUMNS},
+    actors TEXT NOT NULL,
+    citations TEXT NOT NULL,
+    PRIMARY KEY (event_id, version)
+);
+CREATE INDEX event_versions_span ON event_versions (from_seq, to_seq);
+CREATE TABLE event_actors (
+    event_id TEXT NOT NULL, entity_id TEXT NOT NULL, name TEXT NOT NULL, role TEXT
+);
+CREATE INDEX event_actors_event ON event_actors (event_id);
+CREATE INDEX event_actors_entity ON event_actors (entity_id);
+CREATE TABLE event_citations (
+    event_id TEXT NOT NULL, source_id TEXT NOT NULL, quote TEXT, locator TEXT, named_as TEXT
+);
+CREATE INDEX event_citations_event ON event_citations (event_id);
+CREATE TABLE event_links (
+    event_id TEXT NOT NULL, relation TEXT NOT NULL, target_id TEXT NOT NULL, seq INTEGER NOT NULL
+);
+CREATE INDEX event_links_event ON event_links (event_id);
+CREATE INDEX event_links_target ON event_links (target_id);
+CREATE TABLE claim_versions (
+    claim_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    from_seq INTEGER NOT NULL,
+    to_seq INTEGER,{_CLAIM_COLUMNS},
+    PRIMARY KEY (claim_id, version)
+);
+CREATE INDEX claim_versions_event ON claim_versions (event_id, property, about);
+CREATE INDEX claim_versions_current ON claim_versions (claim_id) WHERE to_seq IS NULL;
+CREATE TABLE event_touches (event_id TEXT NOT NULL, seq INTEGER NOT NULL,
+    PRIMARY KEY (event_id, seq)) WITHOUT ROWID;
+CREATE TABLE timeline_order (ord INTEGER PRIMARY KEY, event_id TEXT NOT NULL);
+CREATE VIRTUAL TABLE events_fts USING fts5 (
+    event_id UNINDEXED, title, summary, quotes, places, actors,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+"""
+
+CLAIMS_CURRENT = "SELECT * FROM claim_versions WHERE to_seq IS NULL"
+
+
+def claims_as_of(seq_param: str = ":as_of") -> str:
+    """Claim versions visible after entry ``seq_param``: the as-of twin of ``claims``."""
+    return (
+        f"SELECT * FROM claim_versions WHERE from_seq <= {seq_param} "
+        f"AND (to_seq IS NULL OR to_seq > {seq_param})"
+    )
+
+
+def disputes_sql(claims: str) -> str:
+    """Per (event, property, about): who claims what, and whether the figures can agree.
+
+    Each claim spans [low, high], a bare ``best`` spanning itself; claims are in
+    dispute when two of them cannot both be true (the largest lower end exceeds the
+    smallest upper end) or when they state different words with no figure.
+    Deprecated and retracted claims are left out.
+    """
+    return f"""
+    SELECT c.event_id, c.property, c.about,
+           count(*) AS n_claims,
+           count(DISTINCT c.claimant) AS n_claimants,
+           min(coalesce(c.low, c.best, c.high)) AS low,
+           max(coalesce(c.high, c.best, c.low)) AS high,
+           json_group_array(json_object(
+               'claimant', c.claimant, 'low', c.low, 'best', c.best, 'high', c.high,
+               'value_text', c.value_text, 'unit', c.unit, 'source', c.source_id,
+               'claim_id', c.claim_id, 'rank', c.rank)) AS claimants,
+           CASE WHEN count(DISTINCT c.claimant) > 1 AND (
+                    max(coalesce(c.low, c.best, c.high)) > min(coalesce(c.high, c.best, c.low))
+                    OR (count(coalesce(c.low, c.best, c.high)) = 0
+                        AND count(DISTINCT c.value_text) > 1))
+                THEN 1 ELSE 0 END AS disputed
+    FROM ({claims}) AS c
+    WHERE c.status = 'active' AND c.rank <> 'deprecated'
+    GROUP BY c.event_id, c.property, c.about
+    """
+
+
+VIEWS = f"""
+CREATE VIEW claims AS
+SELECT claim_id, event_id, claimant, property, about, low, best, high, unit, value_text,
+       source_id, quote, rank, status, asserted_seq, version, from_seq
+FROM claim_versions WHERE to_seq IS NULL;
+CREATE VIEW disputes AS {disputes_sql(CLAIMS_CURRENT)};
+CREATE VIEW timeline AS
+SELECT e.event_id, e.display, e.when_edtf, e.earliest, e.latest, e.precision, e.approximate,
+       e.uncertain, e.title, e.place_id, e.place,
+       (SELECT group_concat(a.name, '; ') FROM event_actors a WHERE a.event_id = e.event_id)
+           AS actors,
+       e.tags, e.summary, e.version, e.n_sources, e.n_claims, e.disputed, e.updated_seq
+FROM events e WHERE e.status = 'active'
+ORDER BY e.earliest, e.latest, e.event_id;
+CREATE VIEW history AS
+SELECT t.event_id, l.seq, l.type, l.recorded_at, l.author,
+       json_extract(l.data, '$.reason') AS reason, l.data
+FROM event_touches t JOIN log l ON l.seq = t.seq;
+"""
+
+PROJECTION_OBJECTS = (
+    ("view", "history"),
+    ("view", "timeline"),
+    ("view", "disputes"),
+    ("view", "claims"),
+    ("table", "events_fts"),
+    ("table", "timeline_order"),
+    ("table", "event_touches"),
+    ("table", "claim_versions"),
+    ("table", "event_links"),
+    ("table", "event_citations"),
+    ("table", "event_actors"),
+    ("table", "event_versions"),
+    ("table", "events"),
+    ("table", "entity_aliases"),
+    ("table", "entities"),
+    ("table", "sources"),
+    ("table", "projection_meta"),
+)
+
+# The tables a rebuild must reproduce row for row (FTS and the lazy order excluded:
+# they are indexes over these).
+COMPARABLE_TABLES = (
+    "sources",
+    "entities",
+    "entity_aliases",
+    "events",
+    "event_versions",
+    "event_actors",
+    "event_citations",
+    "event_links",
+    "claim_versions",
+    "event_touches",
+)

@@ -1,0 +1,494 @@
+"""The embedded store: one SQLite file holding the log and its projections.
+
+An append is one ``BEGIN IMMEDIATE`` transaction: validate, check references,
+number, hash, insert into the log, project, checkpoint, commit. Either all of a
+batch lands or none of it does, and the projections are never behind the log.
+Durability is ``synchronous=FULL`` in WAL mode unless CHRONICLE_SYNCHRONOUS says
+otherwise (NORMAL trades the last transactions on power loss for speed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from chronicle import rules
+from chronicle.chain import GENESIS, canonical_json, entry_hash, row_hash
+from chronicle.dates import DateError, parse_edtf
+from chronicle.errors import ConflictError, EntryError, StoreError
+from chronicle.projector import Projector, rebuild_order
+from chronicle.schema import LOG, PROJECTION_OBJECTS, PROJECTION_TABLES, VIEWS
+from chronicle.upcasting import upcast
+from chronicle.vocabulary import (
+    CURRENT_SCHEMA,
+    MAX_LINE_BYTES,
+    SUBJECT_FIELD,
+    payload_check,
+    validate_envelope,
+    validate_payload,
+)
+
+STORE_FORMAT = "1"
+BUSY_TIMEOUT_S = 30.0
+LOG_COLUMNS = (
+    "seq, id, type, subject, subject_version, recorded_at, author, schema, data, prev_hash, hash"
+)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _check_timestamp(value: str) -> str:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise EntryError(f"recorded_at {value!r} is not an ISO-8601 time") from None
+    return value
+
+
+@dataclass
+class AppendResult:
+    added: list[int] = field(default_factory=list)
+    skipped: int = 0
+
+    @property
+    def first(self) -> int | None:
+        return self.added[0] if self.added else None
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    entries: int
+    head_hash: str
+    first_bad: int | None = None
+    problem: str | None = None
+
+
+@dataclass
+class _Pending:
+    """One validated entry, ready to be numbered and written."""
+
+    entry_id: str
+    entry_type: str
+    subject: str
+    author: str
+    recorded_at: str
+    schema: int
+    stored: dict[str, Any]  # the payload as it is written to the log
+    data: dict[str, Any]  # the payload at the current schema, for the projection
+    where: str = ""  # where it came from, for error messages ("seeds.ndjson, line 4: ")
+
+
+def _with_bounds(entry_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Parse each EDTF field once, now, and keep what was understood in the payload."""
+    try:
+        if entry_type == "event.asserted" and "when_bounds" not in data:
+            return {**data, "when_bounds": parse_edtf(data["when"]).to_dict()}
+        if entry_type == "event.corrected":
+            changes = data["changes"]
+            if "when" in changes and "when_bounds" not in changes:
+                bounds = parse_edtf(changes["when"]).to_dict()
+                return {**data, "changes": {**changes, "when_bounds": bounds}}
+        if entry_type == "source.registered" and "published" in data:
+            if "published_bounds" not in data:
+                return {**data, "published_bounds": parse_edtf(data["published"]).to_dict()}
+    except DateError as err:
+        raise EntryError(str(err)) from None
+    return data
+
+
+def prepare(raw: Any, default_author: str | None = None) -> _Pending:
+    """Validate one interchange entry at the edge; raises EntryError with one line."""
+    if isinstance(raw, dict) and default_author and "author" not in raw:
+        raw = {**raw, "author": default_author}
+    env = validate_envelope(raw)
+    entry_type, entry_id = env["type"], env["id"]
+    schema = env.get("schema", CURRENT_SCHEMA[entry_type])
+    stored = _with_bounds(entry_type, env["data"]) if isinstance(env["data"], dict) else {}
+    data = upcast(entry_type, schema, stored)
+    data = validate_payload(entry_type, data, entry_id)
+    payload_check(entry_type, data)
+    subject = data[SUBJECT_FIELD[entry_type]]
+    if env.get("subject", subject) != subject:
+        raise EntryError(
+            f"entry {entry_id}: subject {env['subject']!r} is not the payload's {subject!r}"
+        )
+    recorded_at = _check_timestamp(env["recorded_at"]) if "recorded_at" in env else utc_now()
+    return _Pending(entry_id, entry_type, subject, env["author"], recorded_at, schema, stored, data)
+
+
+class Store:
+    """A chronicle store file; use as a context manager or call ``close``."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, readonly: bool) -> None:
+        self.conn = conn
+        self.path = path
+        self.readonly = readonly
+
+    # --- opening ----------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, *, create: bool = False, readonly: bool = False):
+        path = Path(path)
+        if not path.exists():
+            if not create:
+                raise StoreError(f"no store at {path} (create one with `chronicle init`)")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise StoreError(f"cannot create {path.parent}: {err.strerror}") from None
+        elif path.is_dir():
+            raise StoreError(f"{path} is a directory, not a store file")
+        try:
+            conn = cls._connect(path, readonly)
+            store = cls(conn, path, readonly)
+            store._prepare_schema(create)
+        except sqlite3.DatabaseError as err:
+            raise StoreError(_describe_sqlite(err, path)) from None
+        return store
+
+    @staticmethod
+    def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+        if readonly:
+            uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        else:
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        return conn
+
+    def _prepare_schema(self, create: bool) -> None:
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        if "log" not in tables:
+            if tables or not create:
+                raise StoreError(f"{self.path} is not a chronicle store")
+            if self.readonly:
+                raise StoreError(f"no store at {self.path}")
+        if self.readonly:
+            return
+        sync = os.environ.get("CHRONICLE_SYNCHRONOUS", "FULL").upper()
+        if sync not in ("FULL", "NORMAL", "EXTRA"):
+            raise StoreError(f"CHRONICLE_SYNCHRONOUS must be FULL, NORMAL or EXTRA, not {sync}")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute(f"PRAGMA synchronous = {sync}")
+        if "log" not in tables or "projection_meta" not in tables:
+            with self.transaction():
+                for statement in _statements(LOG):
+                    self.conn.execute(statement)
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO store_meta VALUES ('format', ?)", (STORE_FORMAT,)
+                )
+                if "projection_meta" not in tables:
+                    self._create_projections()
+                    self._replay()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- transactions -------------------------------------------------------------
+
+    def transaction(self) -> _Transaction:
+        return _Transaction(self)
+
+    def head(self) -> tuple[int, str]:
+        row = self.conn.execute("SELECT seq, hash FROM log ORDER BY seq DESC LIMIT 1").fetchone()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+    def checkpoint(self) -> int:
+        row = self.conn.execute(
+            "SELECT value FROM projection_meta WHERE key = 'checkpoint'"
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    # --- appending ----------------------------------------------------------------
+
+    def append(
+        self,
+        entries: Iterable[Any],
+        *,
+        expect: dict[str, int] | None = None,
+        default_author: str | None = None,
+    ) -> AppendResult:
+        """Append entries atomically; ids already in the log with equal content are skipped.
+
+        ``expect`` maps a subject to the version the caller last saw: if the log has
+        moved on, the whole append is refused with a ConflictError.
+        """
+        return self._append_pending(
+            (prepare(raw, default_author) for raw in entries), expect=expect
+        )
+
+    def import_lines(self, lines: Iterable[bytes | str], *, name: str = "input") -> AppendResult:
+        """Import NDJSON atomically; an error names the line it was found on."""
+        return self._append_pending(_parse_lines(lines, name))
+
+    def _append_pending(
+        self, pending: Iterable[_Pending], *, expect: dict[str, int] | None = None
+    ) -> AppendResult:
+        self._need_writable()
+        result = AppendResult()
+        with self.transaction():
+            projector = Projector(self.conn)
+            seq, prev = self.head()
+            versions: dict[str, int] = {}
+            seen: set[str] = set()
+            for item in pending:
+                if self._already_logged(item, seen):
+                    result.skipped += 1
+                    continue
+                version = self._next_version(item.subject, versions, expect)
+                try:
+                    rules.check_references(item.entry_type, item.data, projector)
+                except EntryError as err:
+                    raise EntryError(f"{item.where}{err}") from None
+                seq += 1
+                prev = self._write(seq, version, item, prev)
+                projector.apply(seq, item.entry_type, item.data, version)
+                seen.add(item.entry_id)
+                result.added.append(seq)
+            projector.finish(seq)
+        return result
+
+    def _need_writable(self) -> None:
+        if self.readonly:
+            raise StoreError(f"{self.path} was opened read-only")
+
+    def _already_logged(self, item: _Pending, seen: set[str]) -> bool:
+        if item.entry_id in seen:
+            raise EntryError(f"entry id {item.entry_id!r} appears twice in this input")
+        row = self.conn.execute(
+            "SELECT type, subject, author, data FROM log WHERE id = ?", (item.entry_id,)
+        ).fetchone()
+        if row is None:
+            return False
+        same = (row[0], row[1], row[2]) == (item.entry_type, item.subject, item.author)
+        if not same or json.loads(row[3]) != item.stored:
+            raise EntryError(f"entry id {item.entry_id!r} is already in the log with other content")
+        return True
+
+    def _next_version(
+        self, subject: str, versions: dict[str, int], expect: dict[str, int] | None
+    ) -> int:
+        current = versions.get(subject)
+        if current is None:
+            row = self.conn.execute(
+                "SELECT max(subject_version) FROM log WHERE subject = ?", (subject,)
+            ).fetchone()
+            current = row[0] or 0
+        if expect and subject in expect and expect[subject] != current:
+            raise ConflictError(
+                f"{subject} is at version {current}, not {expect[subject]}: "
+                "it changed since you read it; reload and try again"
+            )
+        versions[subject] = current + 1
+        return current + 1
+
+    def _write(self, seq: int, version: int, item: _Pending, prev: str) -> str:
+        data_json = canonical_json(item.stored)
+        digest = entry_hash(
+            seq, item.entry_id, item.entry_type, item.subject, version,
+            item.recorded_at, item.author, item.schema, data_json, prev,
+        )  # fmt: skip
+        self.conn.execute(
+            f"INSERT INTO log ({LOG_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                seq, item.entry_id, item.entry_type, item.subject, version,
+                item.recorded_at, item.author, item.schema, data_json, prev, digest,
+            ),
+        )  # fmt: skip
+        return digest
+
+    # --- reading the log ------------------------------------------------------------
+
+    def entries(self, start: int = 1, stop: int | None = None) -> Iterator[dict[str, Any]]:
+        """Log entries in seq order, in the interchange format with seq and hashes."""
+        sql = f"SELECT {LOG_COLUMNS} FROM log WHERE seq >= ?"
+        args: list[int] = [start]
+        if stop is not None:
+            sql += " AND seq <= ?"
+            args.append(stop)
+        for row in self.conn.execute(sql + " ORDER BY seq", args):
+            yield log_row_to_entry(row)
+
+    # --- projections ----------------------------------------------------------------
+
+    def _create_projections(self) -> None:
+        for statement in _statements(PROJECTION_TABLES + VIEWS):
+            self.conn.execute(statement)
+        self.conn.execute("INSERT OR REPLACE INTO projection_meta VALUES ('order_fresh', 1)")
+
+    def _drop_projections(self) -> None:
+        for kind, name in PROJECTION_OBJECTS:
+            self.conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
+
+    def _replay(self) -> int:
+        """Apply every logged entry to empty projections: no parsing of dates, no validation."""
+        projector = Projector(self.conn)
+        last = 0
+        rows = self.conn.execute("SELECT seq, type, subject_version, schema, data FROM log")
+        for seq, entry_type, version, schema, data in rows:
+            projector.apply(seq, entry_type, upcast(entry_type, schema, json.loads(data)), version)
+            last = seq
+        projector.finish(last)
+        rebuild_order(self.conn)
+        return last
+
+    def rebuild(self) -> int:
+        """Drop every projection and replay the log; returns the number of entries applied."""
+        self._need_writable()
+        with self.transaction():
+            self._drop_projections()
+            self._create_projections()
+            return self._replay()
+
+    def ensure_order(self) -> None:
+        """Make the dense timeline ordinal current (cheap when it already is)."""
+        fresh = self.conn.execute(
+            "SELECT value FROM projection_meta WHERE key = 'order_fresh'"
+        ).fetchone()
+        if fresh and fresh[0]:
+            return
+        if self.readonly:
+            raise StoreError("the timeline order is stale and this store is open read-only")
+        with self.transaction():
+            rebuild_order(self.conn)
+
+    # --- verification ---------------------------------------------------------------
+
+    def verify(self, against: str | None = None) -> VerifyResult:
+        """Re-walk the hash chain; report the first seq whose row does not match."""
+        prev, expected_seq, n = GENESIS, 1, 0
+        rows = self.conn.execute(
+            "SELECT seq, id, type, subject, subject_version, recorded_at, author, schema, data,"
+            " prev_hash, hash FROM log ORDER BY seq"
+        )
+        for row in rows:
+            seq = row[0]
+            problem = None
+            if seq != expected_seq:
+                problem = f"seq {expected_seq} is missing (next is {seq})"
+                seq = expected_seq
+            elif row[9] != prev:
+                problem = "prev_hash does not match the previous entry's hash"
+            elif row_hash(row[:10]) != row[10]:
+                problem = "hash does not match the entry's content"
+            if problem:
+                return VerifyResult(False, n, prev, seq, problem)
+            prev, expected_seq, n = row[10], expected_seq + 1, n + 1
+        if against is not None and against != prev:
+            return VerifyResult(False, n, prev, None, f"head hash {prev} is not {against}")
+        return VerifyResult(True, n, prev)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error; translates SQLite's errors."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __enter__(self) -> None:
+        try:
+            self.store.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as err:
+            raise StoreError(_describe_sqlite(err, self.store.path)) from None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        conn = self.store.conn
+        if exc_type is None:
+            try:
+                conn.execute("COMMIT")
+                return False
+            except sqlite3.DatabaseError as err:
+                conn.execute("ROLLBACK")
+                raise StoreError(_describe_sqlite(err, self.store.path)) from None
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.IntegrityError) and "subject_version" in str(exc):
+            raise ConflictError("another writer changed this subject first; try again") from None
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise StoreError(_describe_sqlite(exc, self.store.path)) from None
+        return False
+
+
+def _statements(script: str) -> list[str]:
+    """Split a DDL script into statements (triggers keep their inner semicolons)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    return out
+
+
+def _describe_sqlite(err: sqlite3.DatabaseError, path: Path) -> str:
+    text = str(err)
+    if "readonly" in text or "read-only" in text:
+        return f"{path} is read-only: cannot write to the store"
+    if "not a database" in text:
+        return f"{path} is not a chronicle store"
+    if "disk is full" in text or "database or disk is full" in text:
+        return f"the disk holding {path} is full: nothing was written"
+    if "locked" in text or "busy" in text:
+        return f"{path} is locked by another writer for over {BUSY_TIMEOUT_S:.0f} s"
+    if "unable to open" in text:
+        return f"cannot open {path}"
+    return f"store {path}: {text}"
+
+
+def _parse_lines(lines: Iterable[bytes | str], name: str) -> Iterator[_Pending]:
+    for number, line in enumerate(lines, start=1):
+        try:
+            if isinstance(line, bytes):
+                if len(line) > MAX_LINE_BYTES:
+                    raise EntryError(f"line longer than {MAX_LINE_BYTES} bytes")
+                try:
+                    line = line.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise EntryError("not valid UTF-8") from None
+            if not line.strip():
+                continue
+            if len(line) > MAX_LINE_BYTES:
+                raise EntryError(f"line longer than {MAX_LINE_BYTES} bytes")
+            try:
+                raw = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise EntryError(f"not valid JSON ({err.msg}, column {err.colno})") from None
+            item = prepare(raw)
+        except EntryError as err:
+            raise EntryError(f"{name}, line {number}: {err}") from None
+        item.where = f"{name}, line {number}: "
+        yield item
+
+
+def log_row_to_entry(row: tuple) -> dict[str, Any]:
+    seq, id_, type_, subject, version, recorded_at, author, schema, data, prev, digest = row
+    return {
+        "seq": seq,
+        "id": id_,
+        "type": type_,
+        "subject": subject,
+        "subject_version": version,
+        "recorded_at": recorded_at,
+        "author": author,
+        "schema": schema,
+        "data": json.loads(data),
+        "prev_hash": prev,
+        "hash": digest,
+    }
