@@ -411,7 +411,7 @@ def _format_option(fn):
 
 def emit(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, title=None) -> None:
     """Write rows as a rich table, a JSON array or CSV, streaming where the format allows."""
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if fmt == "json":
         out.write("[")
         for i, row in enumerate(rows):
@@ -555,7 +555,7 @@ def log_cmd(obj: Context, start, limit, subject, ndjson, fmt) -> None:
     """The log itself, oldest first."""
     with obj.open(readonly=True) as store:
         if ndjson:
-            out = click.get_text_stream("stdout")
+            out = sys.stdout
             for i, entry in enumerate(store.entries(start)):
                 if limit is not None and i >= limit:
                     break

@@ -18,7 +18,7 @@ from chronicle.schema import disputes_sql
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 _EVENT_COLS = (

@@ -170,14 +170,16 @@ SELECT v.event_id, v.display, v.when_edtf, v.earliest, v.latest, v.precision, v.
        v.uncertain, v.title, v.place_id, v.place,
        (SELECT group_concat(n.name, '; ') FROM json_each(v.actors) j
           JOIN entities n ON n.entity_id = json_extract(j.value, '$.entity')) AS actors,
-       v.tags, v.summary, v.status, v.merged_into, v.version,
+       v.tags, v.summary, v.status, v.merged_into,
+       (SELECT max(subject_version) FROM log WHERE subject = v.event_id AND seq <= :as_of)
+           AS version,
        (SELECT count(DISTINCT json_extract(j.value, '$.source')) FROM json_each(v.citations) j)
            AS n_sources,
        (SELECT count(*) FROM asof_claims c WHERE c.event_id = v.event_id
           AND c.status = 'active') AS n_claims,
        coalesce((SELECT max(d.disputed) FROM asof_disputes d WHERE d.event_id = v.event_id), 0)
            AS disputed,
-       v.from_seq AS updated_seq
+       (SELECT max(seq) FROM log WHERE subject = v.event_id AND seq <= :as_of) AS updated_seq
 FROM event_versions v
 WHERE v.from_seq <= :as_of AND (v.to_seq IS NULL OR v.to_seq > :as_of)"""
 

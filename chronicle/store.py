@@ -340,7 +340,9 @@ class Store:
         """Apply every logged entry to empty projections: no parsing of dates, no validation."""
         projector = Projector(self.conn)
         last = 0
-        rows = self.conn.execute("SELECT seq, type, subject_version, schema, data FROM log")
+        rows = self.conn.execute(
+            "SELECT seq, type, subject_version, schema, data FROM log ORDER BY seq"
+        )
         for seq, entry_type, version, schema, data in rows:
             projector.apply(seq, entry_type, upcast(entry_type, schema, json.loads(data)), version)
             last = seq

@@ -1,0 +1,66 @@
+"""Helpers the test files share: comparing whole projections, building entries."""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from typing import Any
+
+from chronicle import queries
+from chronicle.schema import COMPARABLE_TABLES
+
+_counter = itertools.count(1)
+
+
+def snapshot(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
+    """Every projection table's rows (sorted), plus the full-text documents."""
+    out = {}
+    for name in COMPARABLE_TABLES:
+        rows = conn.execute(f"SELECT * FROM {name}").fetchall()
+        out[name] = sorted(rows, key=repr)
+    fts = conn.execute("SELECT event_id, title, summary, quotes, places, actors FROM events_fts")
+    out["events_fts"] = sorted(fts.fetchall(), key=repr)
+    return out
+
+
+def public_view(conn: sqlite3.Connection, as_of: int | None = None) -> dict[str, Any]:
+    """What a reader sees through the query API, now or as of a seq."""
+    timeline = list(queries.timeline(conn, queries.TimelineFilter(include_retracted=True), as_of))
+    details = {
+        row["event_id"]: queries.show(conn, row["event_id"], as_of).__dict__ | {"as_of": None}
+        for row in timeline
+    }
+    return {
+        "timeline": timeline,
+        "details": details,
+        "disputes": queries.disputes(conn, as_of),
+        "claims": queries.claims(conn, None, as_of),
+        "density": queries.density(conn, "month", as_of),
+    }
+
+
+def entry(entry_type: str, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"id": f"t-{next(_counter)}", "type": entry_type, "author": "tester", "data": data,
+            **extra}  # fmt: skip
+
+
+def source(source_id: str = "src:a") -> dict[str, Any]:
+    return entry("source.registered", {"source_id": source_id, "title": source_id, "kind": "news"})
+
+
+def place(entity_id: str, name: str, *aliases: str) -> dict[str, Any]:
+    data = {"entity_id": entity_id, "kind": "place", "name": name, "aliases": list(aliases)}
+    return entry("entity.registered", data)
+
+
+def actor(entity_id: str, name: str, *aliases: str) -> dict[str, Any]:
+    data = {"entity_id": entity_id, "kind": "actor", "name": name, "aliases": list(aliases)}
+    return entry("entity.registered", data)
+
+
+def event(event_id: str, when: str, title: str | None = None, **fields: Any) -> dict[str, Any]:
+    data = {
+        "event_id": event_id, "title": title or event_id, "when": when, "actors": [],
+        "tags": [], "summary": "", "citations": [{"source": "src:a"}], **fields,
+    }  # fmt: skip
+    return entry("event.asserted", data)
