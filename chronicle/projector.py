@@ -14,7 +14,7 @@ import sqlite3
 from typing import Any
 
 from chronicle import rules
-from chronicle.schema import disputes_sql
+from chronicle.schema import disputes_sql, timeline_order
 
 
 def _json(value: Any) -> str:
@@ -82,11 +82,6 @@ SELECT e.rowid, e.event_id, e.title, e.summary,
        FROM event_actors a WHERE a.event_id = e.event_id)
 FROM events e JOIN temp.dirty_events d ON d.event_id = e.event_id
 """
-
-
-def _sort_key(earliest: str | None, latest: str | None, event_id: str) -> tuple:
-    """SQLite's ORDER BY earliest, latest, event_id, with NULLs first, as a Python key."""
-    return (earliest is not None, earliest or "", latest is not None, latest or "", event_id)
 
 
 class Projector:
@@ -240,8 +235,8 @@ class Projector:
             "SELECT o.ord, e.earliest, e.latest, e.event_id FROM timeline_order o "
             "JOIN events e ON e.event_id = o.event_id ORDER BY o.ord DESC LIMIT 1"
         ).fetchone()
-        key = _sort_key(state["earliest"], state["latest"], state["event_id"])
-        if last is None or _sort_key(*last[1:]) < key:
+        key = rules.timeline_key(state["earliest"], state["latest"], state["event_id"])
+        if last is None or rules.timeline_key(*last[1:]) < key:
             ord_ = (last[0] if last else 0) + 1
             self.conn.execute(
                 "INSERT INTO timeline_order (ord, event_id) VALUES (?, ?)", (ord_, state["event_id"])
@@ -391,7 +386,7 @@ def rebuild_order(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM timeline_order")
     conn.execute(
         "INSERT INTO timeline_order (ord, event_id) "
-        "SELECT row_number() OVER (ORDER BY earliest, latest, event_id), event_id "
-        "FROM events WHERE status = 'active' ORDER BY earliest, latest, event_id"
+        f"SELECT row_number() OVER (ORDER BY {timeline_order()}), event_id "
+        f"FROM events WHERE status = 'active' ORDER BY {timeline_order()}"
     )
     conn.execute("INSERT OR REPLACE INTO projection_meta VALUES ('order_fresh', 1)")

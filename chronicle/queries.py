@@ -18,7 +18,7 @@ from typing import Any
 
 from chronicle.dates import DateError, parse_loose
 from chronicle.errors import ChronicleError
-from chronicle.schema import CLAIMS_CURRENT, claims_as_of, disputes_sql
+from chronicle.schema import CLAIMS_CURRENT, claims_as_of, disputes_sql, timeline_order
 
 TIMELINE_COLUMNS = (
     "event_id", "display", "when_edtf", "earliest", "latest", "precision", "approximate",
@@ -140,6 +140,18 @@ def resolve_entities(conn: sqlite3.Connection, words: str, kind: str | None = No
     return ids
 
 
+def resolve_source(conn: sqlite3.Connection, words: str) -> str:
+    """The source whose id or title is ``words`` (case-insensitive): forms accept either."""
+    row = conn.execute(
+        "SELECT source_id FROM sources WHERE source_id = ?1 OR title = ?1 COLLATE NOCASE "
+        "ORDER BY source_id = ?1 DESC, source_id LIMIT 1",
+        (words,),
+    ).fetchone()
+    if row is None:
+        raise QueryError(f"no source is called {words!r}")
+    return row[0]
+
+
 def fts_query(text: str) -> str:
     """User words as a safe FTS5 query: every word must match, the last one as a prefix.
 
@@ -233,12 +245,16 @@ def _actor_clause(as_of: int | None, name: str) -> str:
 
 
 def _timeline_sql(
-    conn: sqlite3.Connection, f: TimelineFilter, as_of: int | None, columns: str
+    conn: sqlite3.Connection,
+    f: TimelineFilter,
+    as_of: int | None,
+    columns: str,
+    ordered: bool = True,
 ) -> tuple[str, dict[str, Any]]:
     params: dict[str, Any] = {}
     where = _filter_sql(conn, f, as_of, params)
     clause = f" WHERE {' AND '.join(where)}" if where else ""
-    order = " ORDER BY t.earliest, t.latest, t.event_id"
+    order = f" ORDER BY {timeline_order('t.')}" if ordered else ""
     if as_of is None:
         return f"SELECT {columns} FROM ({_CURRENT_SOURCE}) t{clause}{order}", params
     params["as_of"] = as_of
@@ -253,6 +269,32 @@ def timeline(
     cursor = conn.execute(sql, params)
     for row in cursor:
         yield dict(zip(TIMELINE_COLUMNS, row, strict=True))
+
+
+def filtered_events_sql(
+    conn: sqlite3.Connection, f: TimelineFilter, as_of: int | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The ids a filter keeps, unordered, as SQL and parameters to embed in ``IN (...)``.
+
+    Lets a query over claims, disputes or history follow the timeline's filter
+    without fetching the ids into Python: a million ids stay in SQLite.
+    """
+    return _timeline_sql(conn, f, as_of, "t.event_id", ordered=False)
+
+
+def _restrict_to(
+    conn: sqlite3.Connection,
+    column: str,
+    f: TimelineFilter | None,
+    as_of: int | None,
+    params: dict[str, Any],
+) -> str:
+    """`` AND column IN (the filtered ids)``, or nothing when there is no filter."""
+    if f is None:
+        return ""
+    sql, filter_params = filtered_events_sql(conn, f, as_of)
+    params.update(filter_params)
+    return f" AND {column} IN ({sql})"
 
 
 def timeline_ids(
@@ -313,6 +355,19 @@ def search_ids(conn: sqlite3.Connection, text: str) -> set[str]:
     return {r[0] for r in rows}
 
 
+def corrected_ids(
+    conn: sqlite3.Connection, ids: Sequence[str], as_of: int | None = None
+) -> set[str]:
+    """Which of these events had been corrected (by ``as_of``): a timeline marks them."""
+    sql = (
+        "SELECT DISTINCT t.event_id FROM event_touches t JOIN log l ON l.seq = t.seq "
+        "WHERE t.event_id IN (SELECT value FROM json_each(?)) AND t.seq <= ? "
+        "AND l.type = 'event.corrected'"
+    )
+    params = (json.dumps(list(ids)), as_of if as_of is not None else _FOREVER)
+    return {r[0] for r in conn.execute(sql, params)}
+
+
 # --- one event --------------------------------------------------------------------------
 
 
@@ -348,7 +403,10 @@ def _version_row(conn: sqlite3.Connection, event_id: str, as_of: int | None) -> 
     if row is None:
         return None
     names = [d[0] for d in cursor.description]
-    return dict(zip(names, row, strict=True))
+    found = dict(zip(names, row, strict=True))
+    if as_of is not None and found["to_seq"] is not None and found["to_seq"] > as_of:
+        found["to_seq"] = None  # replaced later, but not yet as of then
+    return found
 
 
 def show(conn: sqlite3.Connection, event_id: str, as_of: int | None = None) -> EventDetail:
@@ -364,22 +422,22 @@ def show(conn: sqlite3.Connection, event_id: str, as_of: int | None = None) -> E
     actors, citations = json.loads(row.pop("actors")), json.loads(row.pop("citations"))
     version = conn.execute(
         "SELECT max(subject_version) FROM log WHERE subject = ? AND seq <= ?",
-        (event_id, as_of if as_of is not None else 1 << 62),
+        (event_id, as_of if as_of is not None else _FOREVER),
     ).fetchone()[0]
     row["version"] = version
     return EventDetail(
         event=row,
-        actors=_actors(conn, actors),
+        actors=_actors(conn, actors, _FOREVER if as_of is None else as_of),
         citations=_citations(conn, citations),
         claims=claims(conn, event_id, as_of),
         disputes=disputes(conn, as_of, event_id=event_id),
-        links=_links(conn, event_id, as_of),
+        links=_links(conn, event_id, as_of, row["merged_into"]),
         history=history(conn, event_id, as_of),
         as_of=as_of,
     )
 
 
-def _actors(conn: sqlite3.Connection, actors: list[dict]) -> list[dict[str, Any]]:
+def _actors(conn: sqlite3.Connection, actors: list[dict], as_of: int) -> list[dict[str, Any]]:
     out = []
     for actor in actors:
         name, kind = conn.execute(
@@ -388,8 +446,9 @@ def _actors(conn: sqlite3.Connection, actors: list[dict]) -> list[dict[str, Any]
         aliases = [
             r[0]
             for r in conn.execute(
-                "SELECT alias FROM entity_aliases WHERE entity_id = ? ORDER BY added_seq, alias",
-                (actor["entity"],),
+                "SELECT alias FROM entity_aliases WHERE entity_id = ? AND added_seq <= ? "
+                "ORDER BY added_seq, alias",
+                (actor["entity"], as_of),
             )
         ]
         out.append(
@@ -427,6 +486,18 @@ def claims(
     conn: sqlite3.Connection, event_id: str | None = None, as_of: int | None = None
 ) -> list[dict[str, Any]]:
     """Claims (current or as of a seq), with claimant and source named for reading."""
+    return list(iter_claims(conn, event_id, as_of))
+
+
+def iter_claims(
+    conn: sqlite3.Connection,
+    event_id: str | None = None,
+    as_of: int | None = None,
+    flt: TimelineFilter | None = None,
+) -> Iterator[dict[str, Any]]:
+    """``claims`` as a stream, for exports of any size; ``flt`` keeps its events' claims."""
+    params: dict[str, Any] = {"as_of": as_of, "event_id": event_id}
+    restrict = _restrict_to(conn, "c.event_id", flt, as_of, params)
     base = CLAIMS_CURRENT if as_of is None else claims_as_of(":as_of")
     sql = f"""
     SELECT c.claim_id, c.event_id, c.claimant,
@@ -436,10 +507,10 @@ def claims(
            c.low, c.best, c.high, c.unit, c.value_text, c.source_id,
            (SELECT title FROM sources WHERE source_id = c.source_id), c.quote, c.rank,
            c.status, c.asserted_seq
-    FROM ({base}) c {"WHERE c.event_id = :event_id" if event_id else ""}
+    FROM ({base}) c WHERE {"c.event_id = :event_id" if event_id else "1"}{restrict}
     ORDER BY c.event_id, c.property, c.about, c.asserted_seq"""
-    params = {"as_of": as_of, "event_id": event_id}
-    return [dict(zip(CLAIM_COLUMNS, r, strict=True)) for r in conn.execute(sql, params)]
+    for row in conn.execute(sql, params):
+        yield dict(zip(CLAIM_COLUMNS, row, strict=True))
 
 
 DISPUTE_COLUMNS = (
@@ -456,37 +527,52 @@ def disputes(
     disputed_only: bool = False,
 ) -> list[dict[str, Any]]:
     """Per event, property and about-entity: who claims what, and whether they disagree."""
-    params: dict[str, Any] = {"as_of": as_of, "event_id": event_id}
+    return list(iter_disputes(conn, as_of, event_id=event_id, disputed_only=disputed_only))
+
+
+def iter_disputes(
+    conn: sqlite3.Connection,
+    as_of: int | None = None,
+    *,
+    event_id: str | None = None,
+    disputed_only: bool = False,
+    flt: TimelineFilter | None = None,
+) -> Iterator[dict[str, Any]]:
+    """``disputes`` as a stream; ``flt`` keeps the groups of the events it keeps."""
+    params: dict[str, Any] = {"as_of": _FOREVER if as_of is None else as_of, "event_id": event_id}
     restrict = " AND event_id = :event_id" if event_id else ""
+    restrict += _restrict_to(conn, "event_id", flt, as_of, params)
     base = (CLAIMS_CURRENT if as_of is None else claims_as_of(":as_of")) + restrict
     sql = f"""
-    SELECT d.event_id, (SELECT title FROM event_versions v WHERE v.event_id = d.event_id
-                        ORDER BY version DESC LIMIT 1),
+    SELECT d.event_id, {_TITLE_AS_OF.format(ref="d.event_id")},
            d.property, d.about, (SELECT name FROM entities WHERE entity_id = d.about),
            d.n_claims, d.n_claimants, d.low, d.high, d.claimants, d.disputed
     FROM ({disputes_sql(base)}) d {"WHERE d.disputed = 1" if disputed_only else ""}
     ORDER BY d.event_id, d.property, d.about"""
-    out = []
     for row in conn.execute(sql, params):
         item = dict(zip(DISPUTE_COLUMNS, row, strict=True))
         item["claimants"] = json.loads(item["claimants"])
-        out.append(item)
-    return out
+        yield item
 
 
-def _links(conn: sqlite3.Connection, event_id: str, as_of: int | None) -> list[dict[str, Any]]:
-    sql = """
-    SELECT 'out', l.relation, l.target_id, (SELECT title FROM events WHERE event_id = l.target_id)
+_TITLE_AS_OF = """(SELECT v.title FROM event_versions v WHERE v.event_id = {ref}
+    AND v.from_seq <= :as_of AND (v.to_seq IS NULL OR v.to_seq > :as_of))"""
+_FOREVER = 1 << 62
+
+
+def _links(
+    conn: sqlite3.Connection, event_id: str, as_of: int | None, merged_into: str | None
+) -> list[dict[str, Any]]:
+    sql = f"""
+    SELECT 'out', l.relation, l.target_id, {_TITLE_AS_OF.format(ref="l.target_id")}
     FROM event_links l WHERE l.event_id = :id AND l.seq <= :as_of
     UNION ALL
-    SELECT 'in', l.relation, l.event_id, (SELECT title FROM events WHERE event_id = l.event_id)
+    SELECT 'in', l.relation, l.event_id, {_TITLE_AS_OF.format(ref="l.event_id")}
     FROM event_links l WHERE l.target_id = :id AND l.seq <= :as_of
     UNION ALL
-    SELECT 'out', 'merged_into', e.merged_into,
-           (SELECT title FROM events WHERE event_id = e.merged_into)
-    FROM events e WHERE e.event_id = :id AND e.merged_into IS NOT NULL
+    SELECT 'out', 'merged_into', :into, {_TITLE_AS_OF.format(ref=":into")} WHERE :into IS NOT NULL
     """
-    params = {"id": event_id, "as_of": as_of if as_of is not None else 1 << 62}
+    params = {"id": event_id, "as_of": _FOREVER if as_of is None else as_of, "into": merged_into}
     keys = ("direction", "relation", "event_id", "title")
     return [dict(zip(keys, r, strict=True)) for r in conn.execute(sql, params)]
 
@@ -498,18 +584,30 @@ def history(
     conn: sqlite3.Connection, event_id: str, as_of: int | None = None
 ) -> list[dict[str, Any]]:
     """Every log entry that touched the event, oldest first."""
+    return list(iter_history(conn, as_of, event_id=event_id))
+
+
+def iter_history(
+    conn: sqlite3.Connection,
+    as_of: int | None = None,
+    *,
+    event_id: str | None = None,
+    flt: TimelineFilter | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The entries that touched one event, the filtered events or every event, by event
+    then seq (the index's order, so a whole store streams without sorting)."""
+    params: dict[str, Any] = {"as_of": as_of if as_of is not None else _FOREVER, "id": event_id}
+    restrict = _restrict_to(conn, "t.event_id", flt, as_of, params)
     sql = (
-        "SELECT l.seq, l.type, l.recorded_at, l.author, json_extract(l.data, '$.reason'), "
-        "l.subject, l.data FROM event_touches t JOIN log l ON l.seq = t.seq "
-        "WHERE t.event_id = ? AND t.seq <= ? ORDER BY t.seq"
+        "SELECT t.event_id, l.seq, l.type, l.recorded_at, l.author, "
+        "json_extract(l.data, '$.reason'), l.subject, l.data "
+        "FROM event_touches t JOIN log l ON l.seq = t.seq WHERE t.seq <= :as_of"
+        f"{' AND t.event_id = :id' if event_id else ''}{restrict} ORDER BY t.event_id, t.seq"
     )
-    rows = conn.execute(sql, (event_id, as_of if as_of is not None else 1 << 62))
-    out = []
-    for row in rows:
-        item = dict(zip(HISTORY_COLUMNS, row, strict=True))
+    for row in conn.execute(sql, params):
+        item = dict(zip(("event_id", *HISTORY_COLUMNS), row, strict=True))
         item["data"] = json.loads(item["data"])
-        out.append(item)
-    return out
+        yield item
 
 
 # --- the log ------------------------------------------------------------------------------
@@ -536,7 +634,7 @@ def log_entries(
     args: list[Any] = []
     if reverse:
         sql += "seq <= ?"
-        args.append(start if start > 1 else 1 << 62)
+        args.append(start if start > 1 else _FOREVER)
     else:
         sql += "seq >= ?"
         args.append(start)
@@ -552,10 +650,24 @@ def log_entries(
 
 
 def density(
-    conn: sqlite3.Connection, bucket: str = "year", as_of: int | None = None
+    conn: sqlite3.Connection,
+    bucket: str = "year",
+    as_of: int | None = None,
+    flt: TimelineFilter | None = None,
 ) -> list[tuple[str, int]]:
-    """Events per year or month (by earliest bound): the TUI strip and the html chart."""
+    """Events per year or month (by earliest bound): the TUI strip and the html chart.
+
+    With a filter, the counts are those of the filtered timeline, so a chart drawn
+    beside a filtered chronology describes what is shown.
+    """
     width = 4 if bucket == "year" else 7
+    if flt is not None:
+        inner, params = _timeline_sql(conn, flt, as_of, "t.earliest", ordered=False)
+        sql = (
+            f"SELECT substr(earliest, 1, {width}) b, count(*) FROM ({inner}) "
+            "WHERE earliest IS NOT NULL GROUP BY b ORDER BY b"
+        )
+        return [(r[0], r[1]) for r in conn.execute(sql, params)]
     if as_of is None:
         sql = (
             f"SELECT substr(earliest, 1, {width}) b, count(*) FROM events "
@@ -568,6 +680,67 @@ def density(
         "AND earliest IS NOT NULL GROUP BY b ORDER BY b"
     )
     return [(r[0], r[1]) for r in conn.execute(sql, (as_of,))]
+
+
+# --- reference data and members, for exports -------------------------------------------
+
+SOURCE_COLUMNS = (
+    "source_id", "title", "publisher", "author", "published", "url", "language", "kind",
+    "locator", "registered_seq",
+)  # fmt: skip
+ENTITY_COLUMNS = (
+    "entity_id", "kind", "name", "aliases", "description", "lat", "lon", "registered_seq",
+)  # fmt: skip
+
+
+def sources(conn: sqlite3.Connection, as_of: int | None = None) -> Iterator[dict[str, Any]]:
+    """Every source registered by ``as_of``, by id."""
+    sql = (
+        f"SELECT {', '.join(SOURCE_COLUMNS)} FROM sources WHERE registered_seq <= ? "
+        "ORDER BY source_id"
+    )
+    for row in conn.execute(sql, (as_of if as_of is not None else _FOREVER,)):
+        yield dict(zip(SOURCE_COLUMNS, row, strict=True))
+
+
+def entities(conn: sqlite3.Connection, as_of: int | None = None) -> Iterator[dict[str, Any]]:
+    """Every entity registered by ``as_of``, by id, with the aliases it had by then."""
+    sql = """
+    SELECT e.entity_id, e.kind, e.name,
+           (SELECT json_group_array(alias) FROM (SELECT a.alias FROM entity_aliases a
+              WHERE a.entity_id = e.entity_id AND a.added_seq <= :as_of
+              ORDER BY a.added_seq, a.alias)),
+           e.description, e.lat, e.lon, e.registered_seq
+    FROM entities e WHERE e.registered_seq <= :as_of ORDER BY e.entity_id"""
+    for row in conn.execute(sql, {"as_of": as_of if as_of is not None else _FOREVER}):
+        item = dict(zip(ENTITY_COLUMNS, row, strict=True))
+        item["aliases"] = json.loads(item["aliases"])
+        yield item
+
+
+def event_members(
+    conn: sqlite3.Connection, event_id: str, as_of: int | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """An event's actors (named, with roles) and citations (with their sources), as of a seq.
+
+    The cheap part of ``show``: a written chronology needs these for every event,
+    not the history and links.
+    """
+    row = _version_row(conn, event_id, as_of)
+    if row is None:
+        raise QueryError(f"unknown event {event_id!r}")
+    actors = _actors(conn, json.loads(row["actors"]), _FOREVER if as_of is None else as_of)
+    return actors, _citations(conn, json.loads(row["citations"]))
+
+
+def display_name(conn: sqlite3.Connection, ref: str) -> str:
+    """What to call an entity or source id in prose: its name or title, else the id."""
+    row = conn.execute(
+        "SELECT coalesce((SELECT name FROM entities WHERE entity_id = ?1),"
+        " (SELECT title FROM sources WHERE source_id = ?1))",
+        (ref,),
+    ).fetchone()
+    return row[0] or ref
 
 
 # --- ad-hoc SQL -------------------------------------------------------------------------

@@ -105,6 +105,21 @@ def _check_claim(data: dict[str, Any], lookup: Lookup) -> None:
         raise EntryError(f"unknown source {data['source']!r}")
 
 
+# --- timeline order ---------------------------------------------------------------
+
+OPEN_END = "9999-12-31"
+
+
+def timeline_key(earliest: str | None, latest: str | None, event_id: str) -> tuple:
+    """The chronological order every view uses, as a Python key.
+
+    Earliest bound first (an open start sorts first: NULL is smallest in SQLite),
+    then the latest bound with an open end sorting last (it may still be going on),
+    then the id so the order is total. ``schema.TIMELINE_ORDER`` is its SQL twin.
+    """
+    return (earliest is not None, earliest or "", latest or OPEN_END, event_id)
+
+
 # --- event state ------------------------------------------------------------------
 
 EVENT_FIELDS = ("title", "place", "actors", "tags", "summary")

@@ -8,6 +8,14 @@ table and its triggers are never dropped by chronicle.
 
 from __future__ import annotations
 
+# SQL twin of rules.timeline_key: NULL earliest first, NULL latest (open end) last.
+TIMELINE_ORDER = "{p}earliest, coalesce({p}latest, '9999-12-31'), {p}event_id"
+
+
+def timeline_order(prefix: str = "") -> str:
+    return TIMELINE_ORDER.format(p=prefix)
+
+
 LOG = """
 CREATE TABLE IF NOT EXISTS log (
     seq INTEGER PRIMARY KEY,
@@ -89,7 +97,7 @@ CREATE TABLE events (
     n_claims INTEGER NOT NULL DEFAULT 0,
     disputed INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX events_order ON events (earliest, latest, event_id) WHERE status = 'active';
+CREATE INDEX events_order ON events ({timeline_order()}) WHERE status = 'active';
 CREATE INDEX events_place ON events (place_id);
 CREATE TABLE event_versions (
     event_id TEXT NOT NULL,
@@ -186,7 +194,7 @@ SELECT e.event_id, e.display, e.when_edtf, e.earliest, e.latest, e.precision, e.
            AS actors,
        e.tags, e.summary, e.version, e.n_sources, e.n_claims, e.disputed, e.updated_seq
 FROM events e WHERE e.status = 'active'
-ORDER BY e.earliest, e.latest, e.event_id;
+ORDER BY {timeline_order('e.')};
 CREATE VIEW history AS
 SELECT t.event_id, l.seq, l.type, l.recorded_at, l.author,
        json_extract(l.data, '$.reason') AS reason, l.data

@@ -356,9 +356,12 @@ def test_fast_path_gives_what_the_library_gives(text):
 
 
 _EDTF_ALPHABET = "0123456789X-/~?%.^[]{},TYSEZ:+ "
+_WORDS = ["25", "7", "July", "Nov", "2024", "2023–24", "1980s", "19XX", "2012-07", "winter"]
+_WORDS += ["of", "c.", "?", "–", "-", "to", "since", "until", "/", "..", "(century)", "20th"]
+_PHRASES = st.lists(st.sampled_from(_WORDS), max_size=6).map(" ".join)
 
 
-@given(st.one_of(st.text(), st.text(alphabet=_EDTF_ALPHABET, max_size=30)))
+@given(st.one_of(st.text(), st.text(alphabet=_EDTF_ALPHABET, max_size=30), _PHRASES))
 def test_no_other_exception_escapes(text):
     for parse in (parse_edtf, parse_loose):
         try:
