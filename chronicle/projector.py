@@ -47,20 +47,26 @@ _INSERT_CLAIM = (
     f"VALUES ({', '.join('?' * (len(_CLAIM_COLS) + 4))})"
 )
 
-_REFRESH_COUNTS = """
-WITH d AS MATERIALIZED ({disputes})
-UPDATE events SET
-    n_sources = (SELECT count(DISTINCT c.source_id) FROM event_citations c
-                 WHERE c.event_id = events.event_id),
-    n_claims = (SELECT count(*) FROM claim_versions v WHERE v.event_id = events.event_id
-                AND v.to_seq IS NULL AND v.status = 'active'),
-    disputed = coalesce((SELECT max(d.disputed) FROM d WHERE d.event_id = events.event_id), 0)
-WHERE event_id IN (SELECT event_id FROM temp.dirty_events)
-""".format(
-    disputes=disputes_sql(
-        "SELECT * FROM claim_versions WHERE to_seq IS NULL "
-        "AND event_id IN (SELECT event_id FROM temp.dirty_events)"
-    )
+_DIRTY = "SELECT event_id FROM temp.dirty_events"
+
+# Aggregates of the touched events, each computed in one grouped pass (UPDATE … FROM)
+# rather than a correlated lookup per event, which grew quadratically with the batch.
+_REFRESH_COUNTS = (
+    f"UPDATE events SET n_sources = 0, n_claims = 0, disputed = 0 WHERE event_id IN ({_DIRTY})",
+    f"""UPDATE events SET n_sources = c.n FROM (
+        SELECT event_id, count(DISTINCT source_id) AS n FROM event_citations
+        WHERE event_id IN ({_DIRTY}) GROUP BY event_id) AS c
+    WHERE events.event_id = c.event_id""",
+    f"""UPDATE events SET n_claims = c.n FROM (
+        SELECT event_id, count(*) AS n FROM claim_versions
+        WHERE event_id IN ({_DIRTY}) AND to_seq IS NULL AND status = 'active'
+        GROUP BY event_id) AS c
+    WHERE events.event_id = c.event_id""",
+    f"""UPDATE events SET disputed = d.disputed FROM (
+        SELECT event_id, max(disputed) AS disputed FROM ({disputes_sql(
+            f"SELECT * FROM claim_versions WHERE to_seq IS NULL AND event_id IN ({_DIRTY})"
+        )}) GROUP BY event_id) AS d
+    WHERE events.event_id = d.event_id""",
 )
 
 _FTS_DELETE = """
@@ -369,7 +375,8 @@ class Projector:
             self.conn.executemany(
                 "INSERT OR IGNORE INTO temp.dirty_events VALUES (?)", [(e,) for e in self.dirty]
             )
-            self.conn.execute(_REFRESH_COUNTS)
+            for statement in _REFRESH_COUNTS:
+                self.conn.execute(statement)
             self.conn.execute(_FTS_DELETE)
             self.conn.execute(_FTS_INSERT)
             self.conn.execute("DELETE FROM temp.dirty_events")
