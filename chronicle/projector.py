@@ -1,20 +1,27 @@
 """Carries log entries into the projection tables, inside the caller's transaction.
 
-The rules (``rules``) decide what an entry means; this module writes it. Work
-that depends on many rows of an event (source and claim counts, dispute flags,
-the full-text document) is not redone per entry: touched events are collected
-and refreshed with one set-based statement each when the batch finishes, so an
-import of a million entries pays for it once per batch, not once per entry.
+The rules (``rules``) decide what an entry means; this module writes it. Writes
+are batched: the state of every event and claim a batch touches is kept in
+memory, rows wait in per-table lists, and a flush sends each list with one
+``executemany``. Reads the rules need (does this event exist? what is its current
+state?) are answered from that memory first, so a batch reads its own writes
+without touching SQLite. Work that depends on many rows of an event (counts,
+dispute flags, the full-text document) is done once per batch, set-based, for the
+events it touched. Measured on a 20k-entry log, per-entry statements were most of
+the import's time; batching is what lets a million entries import at a useful rate.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass, field
 from typing import Any
 
 from chronicle import rules
 from chronicle.schema import disputes_sql, timeline_order
+
+FLUSH_EVERY = 4096  # entries; bounds the memory a long import holds between flushes
 
 
 def _json(value: Any) -> str:
@@ -30,13 +37,18 @@ _CLAIM_COLS = (
     "value_text", "source_id", "quote", "rank", "status", "asserted_seq",
 )  # fmt: skip
 
+
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
+
+
 _INSERT_VERSION = (
     f"INSERT INTO event_versions (event_id, version, from_seq, to_seq, {', '.join(_EVENT_COLS)}, "
-    f"actors, citations) VALUES ({', '.join('?' * (len(_EVENT_COLS) + 6))})"
+    f"actors, citations) VALUES ({_marks(len(_EVENT_COLS) + 6)})"
 )
 _INSERT_EVENT = (
     f"INSERT INTO events (event_id, {', '.join(_EVENT_COLS)}, version, created_seq, updated_seq) "
-    f"VALUES ({', '.join('?' * (len(_EVENT_COLS) + 4))})"
+    f"VALUES ({_marks(len(_EVENT_COLS) + 4)})"
 )
 _UPDATE_EVENT = (
     f"UPDATE events SET {', '.join(c + ' = ?' for c in _EVENT_COLS)}, version = ?, updated_seq = ? "
@@ -44,7 +56,7 @@ _UPDATE_EVENT = (
 )
 _INSERT_CLAIM = (
     f"INSERT INTO claim_versions (claim_id, version, from_seq, to_seq, {', '.join(_CLAIM_COLS)}) "
-    f"VALUES ({', '.join('?' * (len(_CLAIM_COLS) + 4))})"
+    f"VALUES ({_marks(len(_CLAIM_COLS) + 4)})"
 )
 
 _DIRTY = "SELECT event_id FROM temp.dirty_events"
@@ -90,6 +102,43 @@ FROM events e JOIN temp.dirty_events d ON d.event_id = e.event_id
 """
 
 
+@dataclass
+class _Event:
+    """An event's current state as this batch knows it, and what is still to write."""
+
+    state: rules.State
+    version: int
+    updated_seq: int
+    in_db: bool  # its events row exists in SQLite (else: inserted at flush)
+    created_seq: int = 0
+    row_dirty: bool = False
+
+
+@dataclass
+class _Claim:
+    state: rules.State
+    asserted_seq: int
+
+
+@dataclass
+class _Pending:
+    """Rows waiting for the next flush, in the order they must be written."""
+
+    sources: list[tuple] = field(default_factory=list)
+    entities: list[tuple] = field(default_factory=list)
+    aliases: list[tuple] = field(default_factory=list)
+    close_versions: list[tuple] = field(default_factory=list)  # (to_seq, event_id) in SQLite
+    versions: dict[tuple[str, int], list] = field(default_factory=dict)
+    replace_members: set[str] = field(default_factory=set)  # events whose old rows go
+    members: dict[str, rules.State] = field(default_factory=dict)  # event -> state to write
+    close_claims: list[tuple] = field(default_factory=list)
+    claims: dict[tuple[str, int], list] = field(default_factory=dict)
+    links: list[tuple] = field(default_factory=list)
+    touches: list[tuple] = field(default_factory=list)
+    order: list[tuple] = field(default_factory=list)
+    entries: int = 0
+
+
 class Projector:
     """Applies entries to the projections; also answers the rules' reference questions."""
 
@@ -99,14 +148,18 @@ class Projector:
         self.order_changed = False
         self._entities: dict[str, tuple[str, str]] = {}
         self._sources: set[str] = set()
+        self._events: dict[str, _Event] = {}
+        self._claims: dict[str, _Claim] = {}
+        self._current_version: dict[str, tuple[str, int]] = {}  # event -> pending version key
+        self._current_claim: dict[str, tuple[str, int]] = {}
+        self._pending = _Pending()
+        self._last_order: tuple[int, tuple] | None = None
 
-    # --- Lookup -------------------------------------------------------------------
+    # --- Lookup (memory first, then SQLite) -------------------------------------------
 
     def event_status(self, event_id: str) -> str | None:
-        row = self.conn.execute(
-            "SELECT status FROM events WHERE event_id = ?", (event_id,)
-        ).fetchone()
-        return row[0] if row else None
+        found = self._event(event_id)
+        return found.state["status"] if found else None
 
     def _entity(self, entity_id: str) -> tuple[str, str] | None:
         found = self._entities.get(entity_id)
@@ -133,48 +186,83 @@ class Projector:
         return False
 
     def claim_status(self, claim_id: str) -> str | None:
+        found = self._claim(claim_id)
+        return found.state["status"] if found else None
+
+    def _event(self, event_id: str) -> _Event | None:
+        found = self._events.get(event_id)
+        if found is None:
+            found = self._load_event(event_id)
+            if found is not None:
+                self._events[event_id] = found
+        return found
+
+    def _load_event(self, event_id: str) -> _Event | None:
         row = self.conn.execute(
-            "SELECT status FROM claim_versions WHERE claim_id = ? AND to_seq IS NULL", (claim_id,)
+            f"SELECT v.{', v.'.join(_EVENT_COLS)}, v.actors, v.citations, e.version, "
+            "e.updated_seq, e.created_seq FROM event_versions v "
+            "JOIN events e ON e.event_id = v.event_id "
+            "WHERE v.event_id = ? AND v.to_seq IS NULL",
+            (event_id,),
         ).fetchone()
-        return row[0] if row else None
+        if row is None:
+            return None
+        state = dict(zip((*_EVENT_COLS, "actors", "citations"), row[:-3], strict=True))
+        state["event_id"] = event_id
+        state["place"] = state.pop("place_id")
+        for key in ("tags", "actors", "citations"):
+            state[key] = json.loads(state[key])
+        state["approximate"] = bool(state["approximate"])
+        state["uncertain"] = bool(state["uncertain"])
+        return _Event(state, row[-3], row[-2], in_db=True, created_seq=row[-1])
+
+    def _claim(self, claim_id: str) -> _Claim | None:
+        found = self._claims.get(claim_id)
+        if found is None:
+            row = self.conn.execute(
+                f"SELECT {', '.join(_CLAIM_COLS)} FROM claim_versions "
+                "WHERE claim_id = ? AND to_seq IS NULL",
+                (claim_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            state = dict(zip(_CLAIM_COLS, row, strict=True))
+            state["source"] = state.pop("source_id")
+            state["claim_id"] = claim_id
+            found = self._claims[claim_id] = _Claim(state, state.pop("asserted_seq"))
+        return found
 
     # --- applying -------------------------------------------------------------------
 
     def apply(self, seq: int, entry_type: str, data: dict[str, Any], version: int) -> None:
         handler = getattr(self, "_" + entry_type.replace(".", "_"))
-        touched = handler(seq, data, version)
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO event_touches (event_id, seq) VALUES (?, ?)",
-            [(event_id, seq) for event_id in touched],
-        )
+        for event_id in handler(seq, data, version):
+            self._pending.touches.append((event_id, seq))
+        self._pending.entries += 1
+        if self._pending.entries >= FLUSH_EVERY:
+            self.flush()
 
     def _source_registered(self, seq: int, d: dict[str, Any], _v: int) -> list[str]:
         bounds = d.get("published_bounds") or {}
-        self.conn.execute(
-            "INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                d["source_id"], d["title"], d.get("publisher"), d.get("author"),
-                d.get("published"), bounds.get("earliest"), d.get("url"), d.get("language"),
-                d["kind"], d.get("locator"), seq,
-            ),
-        )  # fmt: skip
+        self._pending.sources.append((
+            d["source_id"], d["title"], d.get("publisher"), d.get("author"),
+            d.get("published"), bounds.get("earliest"), d.get("url"), d.get("language"),
+            d["kind"], d.get("locator"), seq,
+        ))  # fmt: skip
         self._sources.add(d["source_id"])
         return []
 
     def _entity_registered(self, seq: int, d: dict[str, Any], _v: int) -> list[str]:
-        self.conn.execute(
-            "INSERT INTO entities VALUES (?,?,?,?,?,?,?)",
+        self._pending.entities.append(
             (d["entity_id"], d["kind"], d["name"], d.get("description"),
-             d.get("lat"), d.get("lon"), seq),
+             d.get("lat"), d.get("lon"), seq)
         )  # fmt: skip
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO entity_aliases VALUES (?, ?, ?)",
-            [(d["entity_id"], alias, seq) for alias in d["aliases"]],
-        )
+        self._pending.aliases.extend((d["entity_id"], alias, seq) for alias in d["aliases"])
         self._entities[d["entity_id"]] = (d["kind"], d["name"])
         return []
 
     def _entity_aliased(self, seq: int, d: dict[str, Any], _v: int) -> list[str]:
+        self.flush()  # rare: find every event naming the entity with plain SQL
         self.conn.execute(
             "INSERT OR IGNORE INTO entity_aliases VALUES (?, ?, ?)", (d["entity_id"], d["alias"], seq)
         )
@@ -197,56 +285,44 @@ class Projector:
             _json(state["tags"]), state["status"], state["merged_into"],
         )  # fmt: skip
 
+    def _add_version(self, event_id: str, version: int, seq: int, state: rules.State) -> None:
+        key = (event_id, version)
+        self._pending.versions[key] = [
+            event_id, version, seq, None, *self._event_row(state),
+            _json(state["actors"]), _json(state["citations"]),
+        ]  # fmt: skip
+        self._current_version[event_id] = key
+
     def _event_asserted(self, seq: int, d: dict[str, Any], version: int) -> list[str]:
         state = rules.asserted_state(d)
-        row = self._event_row(state)
         event_id = state["event_id"]
-        self.conn.execute(_INSERT_EVENT, (event_id, *row, version, seq, seq))
-        self._insert_version(event_id, version, seq, row, state)
-        self._write_members(event_id, state)
+        self._events[event_id] = _Event(
+            state, version, seq, in_db=False, created_seq=seq, row_dirty=True
+        )
+        self._add_version(event_id, version, seq, state)
+        self._pending.members[event_id] = state
         self._note_order_insert(state)
         self.dirty.add(event_id)
         return [event_id]
 
-    def _insert_version(
-        self, event_id: str, version: int, seq: int, row: tuple, state: rules.State
-    ) -> None:
-        self.conn.execute(
-            _INSERT_VERSION,
-            (event_id, version, seq, None, *row, _json(state["actors"]), _json(state["citations"])),
-        )
-
-    def _write_members(self, event_id: str, state: rules.State) -> None:
-        self.conn.executemany(
-            "INSERT INTO event_actors VALUES (?, ?, ?, ?)",
-            [
-                (event_id, a["entity"], self._entity(a["entity"])[1], a.get("role"))  # type: ignore[index]
-                for a in state["actors"]
-            ],
-        )
-        self.conn.executemany(
-            "INSERT INTO event_citations VALUES (?, ?, ?, ?, ?)",
-            [
-                (event_id, c["source"], c.get("quote"), c.get("locator"), c.get("named_as"))
-                for c in state["citations"]
-            ],
-        )
-
     def _note_order_insert(self, state: rules.State) -> None:
         """Append to the dense timeline order when the event sorts last; else mark it stale."""
-        if self.order_changed or not self._order_is_fresh():
-            self.order_changed = True
+        if self.order_changed:
             return
-        last = self.conn.execute(
-            "SELECT o.ord, e.earliest, e.latest, e.event_id FROM timeline_order o "
-            "JOIN events e ON e.event_id = o.event_id ORDER BY o.ord DESC LIMIT 1"
-        ).fetchone()
+        if self._last_order is None:
+            if not self._order_is_fresh():
+                self.order_changed = True
+                return
+            last = self.conn.execute(
+                "SELECT o.ord, e.earliest, e.latest, e.event_id FROM timeline_order o "
+                "JOIN events e ON e.event_id = o.event_id ORDER BY o.ord DESC LIMIT 1"
+            ).fetchone()
+            self._last_order = (last[0], rules.timeline_key(*last[1:])) if last else (0, ())
+        ord_, last_key = self._last_order
         key = rules.timeline_key(state["earliest"], state["latest"], state["event_id"])
-        if last is None or rules.timeline_key(*last[1:]) < key:
-            ord_ = (last[0] if last else 0) + 1
-            self.conn.execute(
-                "INSERT INTO timeline_order (ord, event_id) VALUES (?, ?)", (ord_, state["event_id"])
-            )
+        if key > last_key:
+            self._pending.order.append((ord_ + 1, state["event_id"]))
+            self._last_order = (ord_ + 1, key)
         else:
             self.order_changed = True
 
@@ -256,104 +332,73 @@ class Projector:
         ).fetchone()
         return bool(row and row[0])
 
-    def current_event(self, event_id: str) -> rules.State:
-        row = self.conn.execute(
-            f"SELECT {', '.join(_EVENT_COLS)}, actors, citations FROM event_versions "
-            "WHERE event_id = ? AND to_seq IS NULL",
-            (event_id,),
-        ).fetchone()
-        state = dict(zip((*_EVENT_COLS, "actors", "citations"), row, strict=True))
-        state["event_id"] = event_id
-        state["place"] = state.pop("place_id")
-        for key in ("tags", "actors", "citations"):
-            state[key] = json.loads(state[key])
-        state["approximate"] = bool(state["approximate"])
-        state["uncertain"] = bool(state["uncertain"])
-        return state
-
-    def _new_event_version(
-        self, seq: int, version: int, old: rules.State, new: rules.State
-    ) -> list[str]:
+    def _new_event_version(self, seq: int, version: int, event: _Event, new: rules.State) -> None:
+        old = event.state
         event_id = new["event_id"]
-        row = self._event_row(new)
-        self.conn.execute(
-            "UPDATE event_versions SET to_seq = ? WHERE event_id = ? AND to_seq IS NULL",
-            (seq, event_id),
-        )
-        self._insert_version(event_id, version, seq, row, new)
-        self.conn.execute(_UPDATE_EVENT, (*row, version, seq, event_id))
+        key = self._current_version.get(event_id)
+        if key is not None and key in self._pending.versions:
+            self._pending.versions[key][3] = seq
+        else:
+            self._pending.close_versions.append((seq, event_id))
+        self._add_version(event_id, version, seq, new)
         if old["actors"] != new["actors"] or old["citations"] != new["citations"]:
-            self.conn.execute("DELETE FROM event_actors WHERE event_id = ?", (event_id,))
-            self.conn.execute("DELETE FROM event_citations WHERE event_id = ?", (event_id,))
-            self._write_members(event_id, new)
-        sort_fields = ("earliest", "latest", "status")
-        if any(old[f] != new[f] for f in sort_fields):
+            if event.in_db:
+                self._pending.replace_members.add(event_id)
+            self._pending.members[event_id] = new
+        if any(old[f] != new[f] for f in ("earliest", "latest", "status")):
             self.order_changed = True
+        event.state, event.version, event.updated_seq = new, version, seq
+        event.row_dirty = True
         self.dirty.add(event_id)
-        return [event_id]
 
     def _event_corrected(self, seq: int, d: dict[str, Any], version: int) -> list[str]:
-        old = self.current_event(d["event_id"])
-        return self._new_event_version(seq, version, old, rules.corrected_state(old, d))
+        event = self._event(d["event_id"])
+        self._new_event_version(seq, version, event, rules.corrected_state(event.state, d))
+        return [d["event_id"]]
 
     def _event_retracted(self, seq: int, d: dict[str, Any], version: int) -> list[str]:
-        old = self.current_event(d["event_id"])
-        return self._new_event_version(seq, version, old, rules.retracted_state(old, d))
+        event = self._event(d["event_id"])
+        self._new_event_version(seq, version, event, rules.retracted_state(event.state, d))
+        return [d["event_id"]]
 
     def _event_merged(self, seq: int, d: dict[str, Any], version: int) -> list[str]:
-        old = self.current_event(d["event_id"])
-        self._new_event_version(seq, version, old, rules.merged_state(old, d["into"]))
+        event = self._event(d["event_id"])
+        self._new_event_version(seq, version, event, rules.merged_state(event.state, d["into"]))
         self.dirty.add(d["into"])
         return [d["event_id"], d["into"]]
 
     def _event_linked(self, seq: int, d: dict[str, Any], version: int) -> list[str]:
-        self.conn.execute(
-            "INSERT INTO event_links VALUES (?, ?, ?, ?)",
-            (d["event_id"], d["relation"], d["target"], seq),
-        )
-        self.conn.execute(
-            "UPDATE events SET version = ?, updated_seq = ? WHERE event_id = ?",
-            (version, seq, d["event_id"]),
-        )
+        self._pending.links.append((d["event_id"], d["relation"], d["target"], seq))
+        event = self._event(d["event_id"])
+        event.version, event.updated_seq, event.row_dirty = version, seq, True
         return [d["event_id"], d["target"]]
 
     # claims
 
-    def _claim_row(self, state: rules.State, asserted_seq: int) -> tuple:
-        values = {**state, "source_id": state["source"], "asserted_seq": asserted_seq}
-        return tuple(values[c] for c in _CLAIM_COLS)
+    def _add_claim_version(self, claim_id: str, version: int, seq: int, claim: _Claim) -> None:
+        values = {**claim.state, "source_id": claim.state["source"],
+                  "asserted_seq": claim.asserted_seq}  # fmt: skip
+        key = (claim_id, version)
+        self._pending.claims[key] = [claim_id, version, seq, None,
+                                     *(values[c] for c in _CLAIM_COLS)]  # fmt: skip
+        self._current_claim[claim_id] = key
+        self.dirty.add(claim.state["event_id"])
 
     def _claim_asserted(self, seq: int, d: dict[str, Any], version: int) -> list[str]:
-        state = rules.claim_state(d)
-        self.conn.execute(
-            _INSERT_CLAIM, (d["claim_id"], version, seq, None, *self._claim_row(state, seq))
-        )
-        self.dirty.add(d["event_id"])
+        claim = self._claims[d["claim_id"]] = _Claim(rules.claim_state(d), seq)
+        self._add_claim_version(d["claim_id"], version, seq, claim)
         return [d["event_id"]]
 
-    def _current_claim(self, claim_id: str) -> tuple[rules.State, int]:
-        row = self.conn.execute(
-            f"SELECT {', '.join(_CLAIM_COLS)} FROM claim_versions "
-            "WHERE claim_id = ? AND to_seq IS NULL",
-            (claim_id,),
-        ).fetchone()
-        state = dict(zip(_CLAIM_COLS, row, strict=True))
-        state["source"] = state.pop("source_id")
-        state["claim_id"] = claim_id
-        return state, state.pop("asserted_seq")
-
     def _new_claim_version(self, seq: int, version: int, claim_id: str, change) -> list[str]:
-        old, asserted_seq = self._current_claim(claim_id)
-        new = change(old)
-        self.conn.execute(
-            "UPDATE claim_versions SET to_seq = ? WHERE claim_id = ? AND to_seq IS NULL",
-            (seq, claim_id),
-        )
-        self.conn.execute(
-            _INSERT_CLAIM, (claim_id, version, seq, None, *self._claim_row(new, asserted_seq))
-        )
-        self.dirty.add(new["event_id"])
-        return [new["event_id"]]
+        claim = self._claim(claim_id)
+        key = self._current_claim.get(claim_id)
+        if key is not None and key in self._pending.claims:
+            self._pending.claims[key][3] = seq
+        else:
+            self._pending.close_claims.append((seq, claim_id))
+        claim.state = change(claim.state)
+        self._add_claim_version(claim_id, version, seq, claim)
+        return [claim.state["event_id"]]
 
     def _claim_ranked(self, seq: int, d: dict[str, Any], version: int) -> list[str]:
         return self._new_claim_version(
@@ -363,10 +408,74 @@ class Projector:
     def _claim_retracted(self, seq: int, d: dict[str, Any], version: int) -> list[str]:
         return self._new_claim_version(seq, version, d["claim_id"], rules.retracted_claim)
 
+    # --- writing ----------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Send every waiting row to SQLite, one executemany per table."""
+        p, many = self._pending, self.conn.executemany
+        many("INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?)", p.sources)
+        many("INSERT INTO entities VALUES (?,?,?,?,?,?,?)", p.entities)
+        many("INSERT OR IGNORE INTO entity_aliases VALUES (?, ?, ?)", p.aliases)
+        many(
+            "UPDATE event_versions SET to_seq = ? WHERE event_id = ? AND to_seq IS NULL",
+            p.close_versions,
+        )
+        many(_INSERT_VERSION, p.versions.values())
+        self._write_events()
+        self._write_members()
+        many(
+            "UPDATE claim_versions SET to_seq = ? WHERE claim_id = ? AND to_seq IS NULL",
+            p.close_claims,
+        )
+        many(_INSERT_CLAIM, p.claims.values())
+        many("INSERT INTO event_links VALUES (?, ?, ?, ?)", p.links)
+        many("INSERT OR IGNORE INTO event_touches (event_id, seq) VALUES (?, ?)", p.touches)
+        many("INSERT INTO timeline_order (ord, event_id) VALUES (?, ?)", p.order)
+        self._pending = _Pending()
+        self._events.clear()
+        self._claims.clear()
+        self._current_version.clear()
+        self._current_claim.clear()
+
+    def _write_events(self) -> None:
+        inserts, updates = [], []
+        for event_id, event in self._events.items():
+            if not event.row_dirty:
+                continue
+            row = self._event_row(event.state)
+            if event.in_db:
+                updates.append((*row, event.version, event.updated_seq, event_id))
+            else:
+                inserts.append((event_id, *row, event.version, event.created_seq,
+                                event.updated_seq))  # fmt: skip
+                event.in_db = True
+            event.row_dirty = False
+        self.conn.executemany(_INSERT_EVENT, inserts)
+        self.conn.executemany(_UPDATE_EVENT, updates)
+
+    def _write_members(self) -> None:
+        p = self._pending
+        gone = [(e,) for e in p.replace_members]
+        self.conn.executemany("DELETE FROM event_actors WHERE event_id = ?", gone)
+        self.conn.executemany("DELETE FROM event_citations WHERE event_id = ?", gone)
+        actors, citations = [], []
+        for event_id, state in p.members.items():
+            actors.extend(
+                (event_id, a["entity"], self._entity(a["entity"])[1], a.get("role"))  # type: ignore[index]
+                for a in state["actors"]
+            )
+            citations.extend(
+                (event_id, c["source"], c.get("quote"), c.get("locator"), c.get("named_as"))
+                for c in state["citations"]
+            )
+        self.conn.executemany("INSERT INTO event_actors VALUES (?, ?, ?, ?)", actors)
+        self.conn.executemany("INSERT INTO event_citations VALUES (?, ?, ?, ?, ?)", citations)
+
     # --- finishing a batch ----------------------------------------------------------
 
     def finish(self, checkpoint: int) -> None:
-        """Refresh what depends on many rows of the touched events, then checkpoint."""
+        """Flush, refresh what depends on many rows of the touched events, checkpoint."""
+        self.flush()
         if self.dirty:
             self.conn.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS dirty_events (event_id TEXT PRIMARY KEY)"

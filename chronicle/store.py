@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from chronicle import rules
-from chronicle.chain import GENESIS, canonical_json, entry_hash, row_hash
+from chronicle.appender import Appender
+from chronicle.chain import GENESIS, row_hash
 from chronicle.dates import DateError, parse_edtf
 from chronicle.errors import ConflictError, EntryError, StoreError
 from chronicle.projector import Projector, rebuild_order
@@ -98,9 +98,9 @@ def _with_bounds(entry_type: str, data: dict[str, Any]) -> dict[str, Any]:
             if "when" in changes and "when_bounds" not in changes:
                 bounds = parse_edtf(changes["when"]).to_dict()
                 return {**data, "changes": {**changes, "when_bounds": bounds}}
-        if entry_type == "source.registered" and "published" in data:
-            if "published_bounds" not in data:
-                return {**data, "published_bounds": parse_edtf(data["published"]).to_dict()}
+        needs_published = "published" in data and "published_bounds" not in data
+        if entry_type == "source.registered" and needs_published:
+            return {**data, "published_bounds": parse_edtf(data["published"]).to_dict()}
     except DateError as err:
         raise EntryError(str(err)) from None
     return data
@@ -182,6 +182,8 @@ class Store:
         self.conn.execute(f"PRAGMA synchronous = {sync}")
         if "log" not in tables or "projection_meta" not in tables:
             with self.transaction():
+                # Another process may have made the schema since the look above.
+                tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
                 for statement in _statements(LOG):
                     self.conn.execute(statement)
                 self.conn.execute(
@@ -243,75 +245,12 @@ class Store:
         self._need_writable()
         result = AppendResult()
         with self.transaction():
-            projector = Projector(self.conn)
-            seq, prev = self.head()
-            versions: dict[str, int] = {}
-            seen: set[str] = set()
-            for item in pending:
-                if self._already_logged(item, seen):
-                    result.skipped += 1
-                    continue
-                version = self._next_version(item.subject, versions, expect)
-                try:
-                    rules.check_references(item.entry_type, item.data, projector)
-                except EntryError as err:
-                    raise EntryError(f"{item.where}{err}") from None
-                seq += 1
-                prev = self._write(seq, version, item, prev)
-                projector.apply(seq, item.entry_type, item.data, version)
-                seen.add(item.entry_id)
-                result.added.append(seq)
-            projector.finish(seq)
+            Appender(self.conn, self.head(), expect).write(pending, result)
         return result
 
     def _need_writable(self) -> None:
         if self.readonly:
             raise StoreError(f"{self.path} was opened read-only")
-
-    def _already_logged(self, item: _Pending, seen: set[str]) -> bool:
-        if item.entry_id in seen:
-            raise EntryError(f"entry id {item.entry_id!r} appears twice in this input")
-        row = self.conn.execute(
-            "SELECT type, subject, author, data FROM log WHERE id = ?", (item.entry_id,)
-        ).fetchone()
-        if row is None:
-            return False
-        same = (row[0], row[1], row[2]) == (item.entry_type, item.subject, item.author)
-        if not same or json.loads(row[3]) != item.stored:
-            raise EntryError(f"entry id {item.entry_id!r} is already in the log with other content")
-        return True
-
-    def _next_version(
-        self, subject: str, versions: dict[str, int], expect: dict[str, int] | None
-    ) -> int:
-        current = versions.get(subject)
-        if current is None:
-            row = self.conn.execute(
-                "SELECT max(subject_version) FROM log WHERE subject = ?", (subject,)
-            ).fetchone()
-            current = row[0] or 0
-        if expect and subject in expect and expect[subject] != current:
-            raise ConflictError(
-                f"{subject} is at version {current}, not {expect[subject]}: "
-                "it changed since you read it; reload and try again"
-            )
-        versions[subject] = current + 1
-        return current + 1
-
-    def _write(self, seq: int, version: int, item: _Pending, prev: str) -> str:
-        data_json = canonical_json(item.stored)
-        digest = entry_hash(
-            seq, item.entry_id, item.entry_type, item.subject, version,
-            item.recorded_at, item.author, item.schema, data_json, prev,
-        )  # fmt: skip
-        self.conn.execute(
-            f"INSERT INTO log ({LOG_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                seq, item.entry_id, item.entry_type, item.subject, version,
-                item.recorded_at, item.author, item.schema, data_json, prev, digest,
-            ),
-        )  # fmt: skip
-        return digest
 
     # --- reading the log ------------------------------------------------------------
 

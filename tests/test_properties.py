@@ -3,12 +3,14 @@ as of entry N equals a store that only ever held the first N entries."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import public_view, snapshot
 
+from chronicle import projector
 from chronicle.store import Store
 
 WHENS = ["2012", "2012~", "2013-01-11", "2015-05-15/2015-06-20", "2020-08", "2023-22",
@@ -119,10 +121,29 @@ SETTINGS = settings(max_examples=25, deadline=None,
                                            HealthCheck.too_slow])  # fmt: skip
 
 
+FLUSH_SIZES = st.sampled_from([1, 2, 5, projector.FLUSH_EVERY])
+
+
+@contextmanager
+def flushing_every(n: int):
+    """Make the projector flush after every n entries, so batch edges fall anywhere."""
+    saved, projector.FLUSH_EVERY = projector.FLUSH_EVERY, n
+    try:
+        yield
+    finally:
+        projector.FLUSH_EVERY = saved
+
+
 @SETTINGS
-@given(op_list=ops, cuts=st.lists(st.integers(1, 60), max_size=4))
-def test_incremental_equals_rebuild(tmp_path_factory, op_list: list[Op], cuts: list[int]) -> None:
-    entries = _history(op_list)
+@given(op_list=ops, cuts=st.lists(st.integers(1, 60), max_size=4), flush=FLUSH_SIZES)
+def test_incremental_equals_rebuild(
+    tmp_path_factory, op_list: list[Op], cuts: list[int], flush: int
+) -> None:
+    with flushing_every(flush):
+        _check_rebuild(tmp_path_factory, _history(op_list), cuts)
+
+
+def _check_rebuild(tmp_path_factory, entries: list[dict], cuts: list[int]) -> None:
     path = tmp_path_factory.mktemp("prop") / "s.db"
     with Store.open(path, create=True) as store:
         start = 0
@@ -141,9 +162,15 @@ def _order(store: Store) -> list[tuple]:
 
 
 @SETTINGS
-@given(op_list=ops, data=st.data())
-def test_as_of_equals_a_store_of_the_first_n(tmp_path_factory, op_list: list[Op], data) -> None:
-    entries = _history(op_list)
+@given(op_list=ops, data=st.data(), flush=FLUSH_SIZES)
+def test_as_of_equals_a_store_of_the_first_n(
+    tmp_path_factory, op_list: list[Op], data, flush: int
+) -> None:
+    with flushing_every(flush):
+        _check_as_of(tmp_path_factory, _history(op_list), data)
+
+
+def _check_as_of(tmp_path_factory, entries: list[dict], data) -> None:
     root: Path = tmp_path_factory.mktemp("asof")
     with Store.open(root / "full.db", create=True) as full:
         full.append(entries)
