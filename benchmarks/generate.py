@@ -166,6 +166,12 @@ GROUP_TAILS = ("for the Liberation of", "for the Defence of", "of the People of"
 PLACE_PREFIXES = ("", "", "", "Tin ", "In ", "Ber ", "Ti-")
 
 
+#: What each producer returns: entry type, subject, data.
+Produced = tuple[str, str, dict[str, Any]]
+#: A claim waiting to be asserted: event index, property, about, base figure, claimant.
+PlannedClaim = tuple[int, str, str | None, int, str]
+
+
 @dataclass
 class Stats:
     """What the generator emitted, so the CLI and the tests can check proportions."""
@@ -188,7 +194,7 @@ class _Log:
     """State the stream needs so every reference points at something still valid.
 
     Only integers and short strings are kept per event and claim, which is what keeps a
-    million entries within a few hundred megabytes at most.
+    million entries within tens of megabytes.
     """
 
     def __init__(self, entries: int, seed: int) -> None:
@@ -205,7 +211,7 @@ class _Log:
         self.event_actors = array("q")
         self.claim_event = array("q")
         self.claim_dead = bytearray()
-        self.pending_claims: list[tuple[int, str, str | None, int, str]] = []
+        self.pending_claims: list[PlannedClaim] = []
         self.stream_types = [t for t, _ in STREAM_WEIGHTS]
         self.stream_weights = [w for _, w in STREAM_WEIGHTS]
 
@@ -234,9 +240,8 @@ class _Log:
             cut = rng.randrange(2, len(name) - 1)
             return name[:cut] + " " + name[cut].upper() + name[cut + 1 :]
         if choice == 3:
-            return "".join(word[0] for word in name.split() if word).upper() + self.proper_name(
-                1, 1
-            )
+            initials = "".join(word[0] for word in name.split()).upper()
+            return initials + self.proper_name(1, 1)
         return name + "-" + self.proper_name(1, 2)
 
     # ---- dates ---------------------------------------------------------------
@@ -294,7 +299,7 @@ class _Log:
 
     # ---- registrations ---------------------------------------------------------
 
-    def source(self) -> tuple[str, str, dict[str, Any]]:
+    def source(self) -> Produced:
         rng = self.rng
         source_id = f"src:{len(self.sources) + 1:06d}"
         self.sources.append(source_id)
@@ -316,7 +321,7 @@ class _Log:
             data["locator"] = f"p. {rng.randint(1, 40)}"
         return "source.registered", source_id, data
 
-    def entity(self, is_place: bool) -> tuple[str, str, dict[str, Any]]:
+    def entity(self, is_place: bool) -> Produced:
         rng = self.rng
         if is_place:
             entity_id = f"place:{len(self.places) + 1:06d}"
@@ -350,7 +355,7 @@ class _Log:
             return f"Katiba {self.proper_name()}"
         return f"{head} {rng.choice(GROUP_TAILS)} {self.proper_name()}"
 
-    def aliased(self) -> tuple[str, str, dict[str, Any]]:
+    def aliased(self) -> Produced:
         pool = self.actors if self.rng.random() < 0.6 or not self.places else self.places
         entity_id = self.rng.choice(pool)
         names = self.entity_names[entity_id]
@@ -394,7 +399,7 @@ class _Log:
     def summary(self) -> str:
         return " ".join(self.sentence(5, 13) for _ in range(self.rng.randint(1, 3)))
 
-    def asserted(self) -> tuple[str, str, dict[str, Any]]:
+    def asserted(self) -> Produced:
         index = len(self.live_pos)
         event_id = _event_id(index)
         place = self.pick_place()
@@ -431,7 +436,7 @@ class _Log:
             self.live_pos[last] = pos
         self.live_pos[index] = -1
 
-    def corrected(self) -> tuple[str, str, dict[str, Any]]:
+    def corrected(self) -> Produced:
         rng = self.rng
         event_id = _event_id(self.pick_live())
         fields = rng.sample(
@@ -465,7 +470,7 @@ class _Log:
             reason += "; " + self.words(4, 12)
         return reason
 
-    def retracted(self) -> tuple[str, str, dict[str, Any]]:
+    def retracted(self) -> Produced:
         index = self.pick_live()
         self.kill(index)
         event_id = _event_id(index)
@@ -476,14 +481,14 @@ class _Log:
         }
         return "event.retracted", event_id, data
 
-    def merged(self) -> tuple[str, str, dict[str, Any]]:
+    def merged(self) -> Produced:
         index, into = self.two_live()
         self.kill(index)
         event_id = _event_id(index)
         data = {"event_id": event_id, "into": _event_id(into), "reason": self.reason()}
         return "event.merged", event_id, data
 
-    def linked(self) -> tuple[str, str, dict[str, Any]]:
+    def linked(self) -> Produced:
         index, target = self.two_live()
         event_id = _event_id(index)
         relation = self.rng.choice(RELATIONS)
@@ -526,7 +531,7 @@ class _Log:
                 chosen.append(candidate)
         return chosen
 
-    def next_pending(self) -> tuple[int, str, str | None, int, str] | None:
+    def next_pending(self) -> PlannedClaim | None:
         """A queued claim whose event is still live (claims on dead events are dropped)."""
         pending = self.pending_claims
         while pending:
@@ -537,7 +542,7 @@ class _Log:
                 return planned
         return None
 
-    def claim(self, planned: tuple[int, str, str | None, int, str]) -> tuple[str, str, dict]:
+    def claim(self, planned: PlannedClaim) -> Produced:
         rng = self.rng
         event, prop, about, base, claimant = planned
         claim_id = f"cl:{len(self.claim_event) + 1:07d}"
@@ -590,19 +595,19 @@ class _Log:
                 return claim
         return None
 
-    def ranked(self, claim: int) -> tuple[str, str, dict[str, Any]]:
+    def ranked(self, claim: int) -> Produced:
         claim_id = f"cl:{claim + 1:07d}"
         data = {"claim_id": claim_id, "rank": self.rng.choice(RANKS), "reason": self.reason()}
         return "claim.ranked", claim_id, data
 
-    def claim_retracted(self, claim: int) -> tuple[str, str, dict[str, Any]]:
+    def claim_retracted(self, claim: int) -> Produced:
         self.claim_dead[claim] = 1
         claim_id = f"cl:{claim + 1:07d}"
         return "claim.retracted", claim_id, {"claim_id": claim_id, "reason": self.reason()}
 
     # ---- the stream ------------------------------------------------------------
 
-    def stream_entry(self) -> tuple[str, str, dict[str, Any]]:
+    def stream_entry(self) -> Produced:
         """One entry of the mixed stream; falls back to a new event when a draw can't be met."""
         kind = self.rng.choices(self.stream_types, self.stream_weights)[0]
         live = len(self.live)

@@ -34,6 +34,7 @@ import reference
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "out"
 DEFAULT_ENTRIES = 1_000_000
+REPORT_WIDTH = 150  # when printing to a file or pipe, which has no width of its own
 
 
 # ---- rows and targets ----------------------------------------------------------------
@@ -120,6 +121,14 @@ def _sqlite3_cli_version() -> str | None:
     return done.stdout.split()[0] if done.returncode == 0 and done.stdout else None
 
 
+def load_average() -> list[float] | None:
+    """Other work on the machine skews every figure; the report has to say how much there was."""
+    try:
+        return [round(load, 2) for load in os.getloadavg()]
+    except (OSError, AttributeError):
+        return None
+
+
 def machine() -> dict[str, Any]:
     """Enough to tell whether two reports can be compared."""
     ram = _ram_bytes()
@@ -164,11 +173,17 @@ class References:
 
     rows: list[Row] = field(default_factory=list)
     values: dict[str, float] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
 
     def add(self, key: str, row: Row) -> None:
         self.rows.append(row)
-        if row.value is not None:
-            self.values[key] = row.value
+        self.remember(key, row.figure, row.value)
+
+    def remember(self, key: str, label: str, value: float | None) -> None:
+        """Make a figure available to compare with, without a row of its own."""
+        self.labels[key] = label
+        if value is not None:
+            self.values[key] = value
 
 
 def measure_references(ndjson: Path, out: Path, entries: int) -> tuple[References, Path]:
@@ -206,15 +221,15 @@ def measure_references(ndjson: Path, out: Path, entries: int) -> tuple[Reference
 def measure_peer(ndjson: Path, out: Path, batch: int, refs: References) -> list[Row]:
     found = peer.version()
     if found is None:
-        return [Row("eventsourcing (peer)", "", note="not available: library not installed")]
+        return [Row("eventsourcing (peer)", "", note="n/a: library not installed")]
     rows = []
     for result in peer.measure(ndjson, out, batch):
-        row = Row(f"eventsourcing {found} {result.what}", "/s", result.rate)
+        row = Row(f"peer {result.what}", "events/s", result.rate)
         if result.synchronous:
             row.note = f"{result.journal_mode}, synchronous={result.synchronous}"
         row.details = {"count": result.count, "seconds": result.seconds, "batch": batch}
         rows.append(row)
-        refs.values[f"peer {result.what}"] = result.rate
+        refs.remember(f"peer {result.what}", row.figure, result.rate)
     return rows
 
 
@@ -316,8 +331,9 @@ def hook_disputes(ctx: ChronicleContext) -> float:
 def hook_csv_export(ctx: ChronicleContext) -> float:
     """HOOK CSV export of the timeline to a null sink; seconds.
 
-    Also record `reference.sqlite3_csv(ctx.db, "SELECT * FROM timeline")` in
-    ctx.refs.values["timeline_csv"], the figure this row is read against.
+    First time `reference.sqlite3_csv(ctx.db, "SELECT * FROM timeline")` and keep it with
+    `ctx.refs.remember("timeline_csv", "sqlite3 -csv timeline", seconds)`: it is the
+    figure this row is read against.
     """
     raise NotImplementedError
 
@@ -362,15 +378,14 @@ def measure_chronicle(ctx: ChronicleContext) -> list[Row]:
         unavailable = str(error)
     rows = []
     for hook in HOOKS:
-        row = Row(
-            hook.figure, hook.unit, target=hook.target, reference_name=hook.reference_key or ""
-        )
+        row = Row(hook.figure, hook.unit, target=hook.target)
         if unavailable is not None:
-            row.note = f"not available: {unavailable}"
+            row.note = f"n/a: {unavailable}"
         else:
             _run_hook(hook, ctx, row)
         if hook.reference_key is not None:
             row.reference = ctx.refs.values.get(hook.reference_key)
+            row.reference_name = ctx.refs.labels.get(hook.reference_key, hook.reference_key)
         rows.append(row)
         if hook is HOOKS[0] and row.value is None and unavailable is None:
             unavailable = "the import step did not run"
@@ -381,7 +396,7 @@ def _run_hook(hook: Hook, ctx: ChronicleContext, row: Row) -> None:
     try:
         row.value = hook.measure(ctx)
     except NotImplementedError:
-        row.note = "not available: hook not wired yet"
+        row.note = "n/a: hook not wired yet"
     except Exception as error:  # a failing figure must not hide the others
         row.note = f"failed: {type(error).__name__}: {error}"
 
@@ -397,22 +412,23 @@ def _number(value: float | None) -> str:
     return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
 
 
-def print_table(rows: list[Row], entries: int) -> None:
+def print_table(rows: list[Row], entries: int, caption: str = "") -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"chronicle benchmarks, {entries:,} entries")
+    table = Table(title=f"chronicle benchmarks, {entries:,} entries", caption=caption)
     for column, justify in (
         ("figure", "left"),
         ("value", "right"),
         ("unit", "left"),
         ("reference", "right"),
+        ("against", "left"),
         ("ratio", "right"),
         ("target", "left"),
         ("ok?", "center"),
         ("note", "left"),
     ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        table.add_column(column, justify=justify, no_wrap=column != "note")  # type: ignore[arg-type]
     marks = {True: "[green]yes[/]", False: "[red]NO[/]", None: ""}
     for row in rows:
         ratio = f"{row.ratio:.2f}×" if row.ratio is not None else ""
@@ -421,12 +437,30 @@ def print_table(rows: list[Row], entries: int) -> None:
             _number(row.value),
             row.unit,
             _number(row.reference) if row.reference is not None else "",
+            row.reference_name,
             ratio,
             row.target.describe(row.unit) if row.target else "",
             marks[row.ok],
             row.note,
         )
-    Console().print(table)
+    Console(width=None if sys.stdout.isatty() else REPORT_WIDTH).print(table)
+
+
+def _caption(host: dict[str, Any], before: list[float] | None, after: list[float] | None) -> str:
+    return (
+        f"{host['cores']} cores, {host['ram_gib']} GiB, Python {host['python']}, "
+        f"SQLite {host['sqlite']}; load average before {before and before[0]}, "
+        f"after {after and after[0]}"
+    )
+
+
+def _warn_if_busy(load: list[float] | None) -> None:
+    cores = os.cpu_count() or 1
+    if load and load[0] > 0.5 * cores:
+        print(
+            f"warning: load average {load[0]:.1f} on {cores} cores; figures will be noisy",
+            file=sys.stderr,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -440,6 +474,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     args.out.mkdir(parents=True, exist_ok=True)
+    load_before = load_average()
+    _warn_if_busy(load_before)
     ndjson, generator_row = synthetic_log(args.out, args.entries, args.seed)
     refs, _ = measure_references(ndjson, args.out, args.entries)
     peer_rows = [] if args.no_peer else measure_peer(ndjson, args.out, args.batch, refs)
@@ -447,13 +483,16 @@ def main(argv: list[str] | None = None) -> int:
     chronicle_rows = measure_chronicle(ctx)
 
     rows = [generator_row, *refs.rows, *peer_rows, *chronicle_rows]
-    print_table(rows, args.entries)
+    host = machine()
+    load_after = load_average()
+    print_table(rows, args.entries, _caption(host, load_before, load_after))
     report = {
         "entries": args.entries,
         "seed": args.seed,
         "log": ndjson.name,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": machine(),
+        "machine": host,
+        "load_average": {"before": load_before, "after": load_after},
         "figures": [row.as_json() for row in rows],
     }
     target = args.json or args.out / f"results-{args.entries}.json"

@@ -56,6 +56,10 @@ class Appender:
     def _write_chunk(self, chunk: list[_Pending], result: AppendResult) -> None:
         logged = self._logged({item.entry_id for item in chunk})
         self._load_versions({item.subject for item in chunk} - self.versions.keys())
+        self.projector.expect_new(
+            {i.subject for i in chunk if i.entry_type == "event.asserted"},
+            {i.subject for i in chunk if i.entry_type == "claim.asserted"},
+        )
         rows = []
         for item in chunk:
             if self._already_logged(item, logged):

@@ -154,6 +154,29 @@ class Projector:
         self._current_claim: dict[str, tuple[str, int]] = {}
         self._pending = _Pending()
         self._last_order: tuple[int, tuple] | None = None
+        self._absent_events: set[str] = set()  # ids known not to exist (yet)
+        self._absent_claims: set[str] = set()
+
+    def expect_new(self, event_ids: set[str], claim_ids: set[str]) -> None:
+        """Learn in two queries which ids a chunk is about to create are really new.
+
+        Without it, each assertion's "does this already exist?" check is a query of
+        its own: at a million entries, the largest share of the import's statements.
+        """
+        for table, column, ids, cache, absent in (
+            ("events", "event_id", event_ids, self._events, self._absent_events),
+            ("claim_versions", "claim_id", claim_ids, self._claims, self._absent_claims),
+        ):
+            unknown = ids - cache.keys()
+            found = {
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT {column} FROM {table} WHERE {column} IN "
+                    "(SELECT value FROM json_each(?))",
+                    (json.dumps(sorted(unknown)),),
+                )
+            }
+            absent |= unknown - found
 
     # --- Lookup (memory first, then SQLite) -------------------------------------------
 
@@ -191,7 +214,7 @@ class Projector:
 
     def _event(self, event_id: str) -> _Event | None:
         found = self._events.get(event_id)
-        if found is None:
+        if found is None and event_id not in self._absent_events:
             found = self._load_event(event_id)
             if found is not None:
                 self._events[event_id] = found
@@ -218,7 +241,7 @@ class Projector:
 
     def _claim(self, claim_id: str) -> _Claim | None:
         found = self._claims.get(claim_id)
-        if found is None:
+        if found is None and claim_id not in self._absent_claims:
             row = self.conn.execute(
                 f"SELECT {', '.join(_CLAIM_COLS)} FROM claim_versions "
                 "WHERE claim_id = ? AND to_seq IS NULL",
@@ -296,6 +319,7 @@ class Projector:
     def _event_asserted(self, seq: int, d: dict[str, Any], version: int) -> list[str]:
         state = rules.asserted_state(d)
         event_id = state["event_id"]
+        self._absent_events.discard(event_id)
         self._events[event_id] = _Event(
             state, version, seq, in_db=False, created_seq=seq, row_dirty=True
         )
@@ -385,6 +409,7 @@ class Projector:
         self.dirty.add(claim.state["event_id"])
 
     def _claim_asserted(self, seq: int, d: dict[str, Any], version: int) -> list[str]:
+        self._absent_claims.discard(d["claim_id"])
         claim = self._claims[d["claim_id"]] = _Claim(rules.claim_state(d), seq)
         self._add_claim_version(d["claim_id"], version, seq, claim)
         return [d["event_id"]]
