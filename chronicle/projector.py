@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chronicle import rules
+from chronicle.chain import canonical_json
 from chronicle.schema import disputes_sql, timeline_order
 
 FLUSH_EVERY = 4096  # entries; bounds the memory a long import holds between flushes
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+_json = canonical_json
 
 
 _EVENT_COLS = (
