@@ -46,7 +46,8 @@ def parse_field(field: str, value: str) -> Any:
     if field == "actors":
         actors = []
         for item in filter(None, (v.strip() for v in value.split(","))):
-            entity, _, role = item.partition(":")
+            # Ids hold a colon of their own (actor:jnim), so a role follows a second one.
+            entity, _, role = item.rpartition(":") if item.count(":") > 1 else (item, "", "")
             actors.append({"entity": entity, "role": role} if role else {"entity": entity})
         return actors
     if field == "place":

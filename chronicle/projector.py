@@ -75,9 +75,11 @@ _REFRESH_COUNTS = (
         GROUP BY event_id) AS c
     WHERE events.event_id = c.event_id""",
     f"""UPDATE events SET disputed = d.disputed FROM (
-        SELECT event_id, max(disputed) AS disputed FROM ({disputes_sql(
+        SELECT event_id, max(disputed) AS disputed FROM ({
+        disputes_sql(
             f"SELECT * FROM claim_versions WHERE to_seq IS NULL AND event_id IN ({_DIRTY})"
-        )}) GROUP BY event_id) AS d
+        )
+    }) GROUP BY event_id) AS d
     WHERE events.event_id = d.event_id""",
 )
 
@@ -287,7 +289,8 @@ class Projector:
     def _entity_aliased(self, seq: int, d: dict[str, Any], _v: int) -> list[str]:
         self.flush()  # rare: find every event naming the entity with plain SQL
         self.conn.execute(
-            "INSERT OR IGNORE INTO entity_aliases VALUES (?, ?, ?)", (d["entity_id"], d["alias"], seq)
+            "INSERT OR IGNORE INTO entity_aliases VALUES (?, ?, ?)",
+            (d["entity_id"], d["alias"], seq),
         )
         rows = self.conn.execute(
             "SELECT event_id FROM event_actors WHERE entity_id = ?1 "

@@ -31,8 +31,12 @@ def printable(value: Any, *, keep_newlines: bool = True) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = value if isinstance(value, str) else (
-        json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else str(value)
+    text = (
+        value
+        if isinstance(value, str)
+        else (
+            json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else str(value)
+        )
     )
     if not keep_newlines:
         text = text.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")

@@ -194,7 +194,7 @@ SELECT e.event_id, e.display, e.when_edtf, e.earliest, e.latest, e.precision, e.
            AS actors,
        e.tags, e.summary, e.version, e.n_sources, e.n_claims, e.disputed, e.updated_seq
 FROM events e WHERE e.status = 'active'
-ORDER BY {timeline_order('e.')};
+ORDER BY {timeline_order("e.")};
 CREATE VIEW history AS
 SELECT t.event_id, l.seq, l.type, l.recorded_at, l.author,
        json_extract(l.data, '$.reason') AS reason, l.data

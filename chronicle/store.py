@@ -9,6 +9,7 @@ otherwise (NORMAL trades the last transactions on power loss for speed).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -36,6 +37,8 @@ from chronicle.vocabulary import (
 )
 
 STORE_FORMAT = "1"
+HEAD_KEY = "head"  # store_meta key: "seq:hash" of the last entry written
+LOG_GUARDS = ("log_no_delete", "log_no_update")
 BUSY_TIMEOUT_S = 30.0
 LOG_COLUMNS = (
     "seq, id, type, subject, subject_version, recorded_at, author, schema, data, prev_hash, hash"
@@ -246,7 +249,16 @@ class Store:
         result = AppendResult()
         with self.transaction():
             Appender(self.conn, self.head(), expect).write(pending, result)
+            if result.added:
+                self._record_head()
         return result
+
+    def _record_head(self) -> None:
+        """Note the head beside the log, so a log cut short behind our back is noticed."""
+        seq, digest = self.head()
+        self.conn.execute(
+            "INSERT OR REPLACE INTO store_meta VALUES (?, ?)", (HEAD_KEY, f"{seq}:{digest}")
+        )
 
     def _need_writable(self) -> None:
         if self.readonly:
@@ -311,29 +323,116 @@ class Store:
 
     # --- verification ---------------------------------------------------------------
 
-    def verify(self, against: str | None = None) -> VerifyResult:
-        """Re-walk the hash chain; report the first seq whose row does not match."""
-        prev, expected_seq, n = GENESIS, 1, 0
-        rows = self.conn.execute(
-            "SELECT seq, id, type, subject, subject_version, recorded_at, author, schema, data,"
-            " prev_hash, hash FROM log ORDER BY seq"
-        )
+    def verify(
+        self, against: str | None = None, exported: Iterable[tuple[int, str]] | None = None
+    ) -> VerifyResult:
+        """Re-walk the hash chain; report the first seq whose row does not match.
+
+        The chain alone proves the log consistent, not unchanged: whoever rewrites an
+        entry can recompute every later hash. So ``against`` names a hash noted down
+        earlier that the log must still hold, and ``exported`` gives the (seq, hash)
+        of each line of an earlier export, in seq order, each of which must still be
+        there unchanged; the log may have grown since. All of it is read in one
+        snapshot, so a writer appending meanwhile cannot make a whole log look cut.
+        """
+        with self._read_snapshot():
+            walk = _ChainWalk(against, exported)
+            rows = self.conn.execute(f"SELECT {LOG_COLUMNS} FROM log ORDER BY seq")
+            try:
+                failed = walk.run(rows)
+            finally:
+                rows.close()
+            if failed is None:
+                failed = walk.finish(self._recorded_head(), self._missing_triggers())
+        return failed or VerifyResult(True, walk.n, walk.prev)
+
+    @contextlib.contextmanager
+    def _read_snapshot(self) -> Iterator[None]:
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.execute("COMMIT")
+
+    def _recorded_head(self) -> tuple[int, str] | None:
+        row = self.conn.execute("SELECT value FROM store_meta WHERE key = ?", (HEAD_KEY,))
+        value = row.fetchone()
+        if value is None:
+            return None  # a store last written before the head was recorded
+        seq, _, digest = str(value[0]).partition(":")
+        return int(seq), digest
+
+    def _missing_triggers(self) -> list[str]:
+        present = {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'log'"
+            )
+        }
+        return sorted(set(LOG_GUARDS) - present)
+
+
+class _ChainWalk:
+    """One pass over the log in seq order, checking each row against the one before."""
+
+    def __init__(self, against: str | None, exported: Iterable[tuple[int, str]] | None) -> None:
+        self.prev, self.n = GENESIS, 0
+        self.against, self.found = against, against is None
+        self.exported = iter(exported or ())
+        self.pending = next(self.exported, None)
+
+    def _fail(self, seq: int | None, problem: str) -> VerifyResult:
+        return VerifyResult(False, self.n, self.prev, seq, problem)
+
+    def run(self, rows: Iterable[tuple]) -> VerifyResult | None:
         for row in rows:
-            seq = row[0]
-            problem = None
-            if seq != expected_seq:
-                problem = f"seq {expected_seq} is missing (next is {seq})"
-                seq = expected_seq
-            elif row[9] != prev:
-                problem = "prev_hash does not match the previous entry's hash"
-            elif row_hash(row[:10]) != row[10]:
-                problem = "hash does not match the entry's content"
-            if problem:
-                return VerifyResult(False, n, prev, seq, problem)
-            prev, expected_seq, n = row[10], expected_seq + 1, n + 1
-        if against is not None and against != prev:
-            return VerifyResult(False, n, prev, None, f"head hash {prev} is not {against}")
-        return VerifyResult(True, n, prev)
+            seq, expected = row[0], self.n + 1
+            if seq != expected:
+                return self._fail(expected, f"seq {expected} is missing (next is {seq})")
+            if row[9] != self.prev:
+                return self._fail(seq, "prev_hash does not match the previous entry's hash")
+            if row_hash(row[:10]) != row[10]:
+                return self._fail(seq, "hash does not match the entry's content")
+            if self.pending is not None and self.pending[0] <= seq:
+                if self.pending != (seq, row[10]):
+                    return self._fail(seq, f"hash {row[10]} is not the exported {self.pending[1]}")
+                self.pending = next(self.exported, None)
+            self.found = self.found or row[10] == self.against
+            self.prev, self.n = row[10], seq
+        return None
+
+    def finish(
+        self, recorded: tuple[int, str] | None, missing_triggers: list[str]
+    ) -> VerifyResult | None:
+        """What only the end of the log can tell: a cut, an extension, a lost guard."""
+        gone = self.n + 1
+        if self.pending is not None:
+            last = max((seq for seq, _ in self.exported), default=self.pending[0])
+            return self._fail(gone, f"seq {gone} is missing: the export goes on to seq {last}")
+        if recorded is not None and recorded[0] > self.n:
+            return self._fail(
+                gone, f"seq {gone} is missing: the store wrote up to seq {recorded[0]}"
+            )
+        if recorded is not None and recorded[0] < self.n:
+            return self._fail(
+                recorded[0] + 1,
+                f"seq {recorded[0] + 1} was not appended by chronicle "
+                f"(the store wrote up to seq {recorded[0]})",
+            )
+        if recorded is not None and recorded[1] != self.prev:
+            return self._fail(None, "the head hash is not the one the store wrote")
+        if not self.found:
+            return self._fail(
+                None, f"hash {self.against} is not in this log (its head is seq {self.n})"
+            )
+        if missing_triggers:
+            return self._fail(
+                None, f"the log's append-only triggers are missing ({', '.join(missing_triggers)})"
+            )
+        return None
 
 
 class _Transaction:
@@ -355,7 +454,8 @@ class _Transaction:
                 conn.execute("COMMIT")
                 return False
             except sqlite3.DatabaseError as err:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # a full disk at COMMIT has already rolled it back
+                    conn.execute("ROLLBACK")
                 raise StoreError(_describe_sqlite(err, self.store.path)) from None
         if conn.in_transaction:
             conn.execute("ROLLBACK")

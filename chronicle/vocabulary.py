@@ -9,11 +9,10 @@ Reference checks (does that event exist?) need the store's state and live in
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
-
-from typing_extensions import NotRequired, TypedDict
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from typing_extensions import TypedDict
 
 from chronicle.errors import EntryError
 
@@ -68,7 +67,9 @@ Property = Literal[
     "when",
     "other",
 ]
-Precision = Literal["day", "days", "week", "month", "season", "year", "decade", "century", "interval"]
+Precision = Literal[
+    "day", "days", "week", "month", "season", "year", "decade", "century", "interval"
+]
 
 
 class WhenBounds(TypedDict):

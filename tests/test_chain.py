@@ -22,4 +22,6 @@ def test_envelope_is_canonical_json(seq, id_, type_, subject, version, at, autho
 
 
 def test_canonical_json_ignores_key_order() -> None:
-    assert canonical_json({"b": 1, "a": [1, {"d": 2, "c": "é"}]}) == '{"a":[1,{"c":"é","d":2}],"b":1}'
+    assert (
+        canonical_json({"b": 1, "a": [1, {"d": 2, "c": "é"}]}) == '{"a":[1,{"c":"é","d":2}],"b":1}'
+    )

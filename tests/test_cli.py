@@ -137,7 +137,7 @@ def test_add_commands(run, loaded) -> None:
 )  # fmt: skip
 def test_bad_input_is_one_line_and_changes_nothing(run, loaded, store_path, args, message) -> None:
     before = _log_bytes(store_path)
-    out, err = run(*args, code=1)
+    _, err = run(*args, code=1)
     assert message in err
     assert len(err.strip().splitlines()) == 1 and err.startswith("error: ")
     assert "Traceback" not in err

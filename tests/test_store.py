@@ -17,7 +17,9 @@ def test_seq_is_gapless_and_versions_count_per_subject(store: Store) -> None:
     store.append([source(), event("ev:a", "2024")])
     store.append([entry("event.corrected", {"event_id": "ev:a", "changes": {"title": "A2"},
                                             "reason": "typo"})])  # fmt: skip
-    rows = store.conn.execute("SELECT seq, subject, subject_version FROM log ORDER BY seq").fetchall()
+    rows = store.conn.execute(
+        "SELECT seq, subject, subject_version FROM log ORDER BY seq"
+    ).fetchall()
     assert rows == [(1, "src:a", 1), (2, "ev:a", 1), (3, "ev:a", 2)]
 
 
