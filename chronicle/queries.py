@@ -13,12 +13,12 @@ import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from chronicle.dates import DateError, parse_loose
 from chronicle.errors import ChronicleError
 from chronicle.schema import CLAIMS_CURRENT, claims_as_of, disputes_sql, timeline_order
+from chronicle.timestamps import normalize
 
 TIMELINE_COLUMNS = (
     "event_id", "display", "when_edtf", "earliest", "latest", "precision", "approximate",
@@ -102,12 +102,9 @@ def _as_of_time(text: str) -> str:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         return text + "T23:59:59.999999Z"
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return normalize(text)
     except ValueError:
         raise QueryError(f"as-of {text!r} is neither a seq number nor an ISO time") from None
-    if moment.utcoffset():
-        moment = moment - moment.utcoffset()  # type: ignore[operator]
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def entry_at(conn: sqlite3.Connection, seq: int) -> dict[str, Any] | None:
@@ -753,8 +750,24 @@ _READ_ACTIONS = {
 }
 
 
-def _reader_only(action: int, *_args: Any) -> int:
-    return sqlite3.SQLITE_OK if action in _READ_ACTIONS else sqlite3.SQLITE_DENY
+def _reader_only(action: int, arg1: str | None, arg2: str | None, *_args: Any) -> int:
+    if action in _READ_ACTIONS:
+        return sqlite3.SQLITE_OK
+    # FTS5 reads the (read-only) data_version pragma at the start of every read.
+    if action == sqlite3.SQLITE_PRAGMA and arg1 == "data_version" and arg2 is None:
+        return sqlite3.SQLITE_OK
+    return sqlite3.SQLITE_DENY
+
+
+def _connect_virtual_tables(conn: sqlite3.Connection) -> None:
+    """Open the full-text tables before the authorizer is on: connecting one runs
+    schema statements of SQLite's own that the authorizer would refuse."""
+    names = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%'"
+    ).fetchall()
+    for (name,) in names:
+        quoted = name.replace('"', '""')
+        conn.execute(f'SELECT 1 FROM "{quoted}" LIMIT 0').fetchall()
 
 
 def read_only_query(conn: sqlite3.Connection, sql: str) -> tuple[list[str], list[tuple]]:
@@ -763,6 +776,7 @@ def read_only_query(conn: sqlite3.Connection, sql: str) -> tuple[list[str], list
     The connection should itself be read-only; the authorizer is the second lock,
     and it also refuses what a read-only file would allow (ATTACH, PRAGMA).
     """
+    _connect_virtual_tables(conn)
     conn.set_authorizer(_reader_only)
     try:
         cursor = conn.execute(sql)
@@ -770,7 +784,7 @@ def read_only_query(conn: sqlite3.Connection, sql: str) -> tuple[list[str], list
         return columns, cursor.fetchall()
     except sqlite3.DatabaseError as err:
         text = str(err)
-        if "not authorized" in text:
+        if "not authorized" in text or "authorization denied" in text:
             text = "only reading is allowed (no writes, ATTACH or PRAGMA)"
         raise QueryError(f"query refused: {text}") from None
     except sqlite3.ProgrammingError as err:

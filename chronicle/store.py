@@ -15,7 +15,6 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -26,6 +25,7 @@ from chronicle.dates import DateError, parse_edtf
 from chronicle.errors import ConflictError, EntryError, StoreError
 from chronicle.projector import Projector, rebuild_order
 from chronicle.schema import LOG, PROJECTION_OBJECTS, PROJECTION_TABLES, VIEWS
+from chronicle.timestamps import normalize, utc_now
 from chronicle.upcasting import upcast
 from chronicle.vocabulary import (
     CURRENT_SCHEMA,
@@ -45,16 +45,11 @@ LOG_COLUMNS = (
 )
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def _check_timestamp(value: str) -> str:
     try:
-        datetime.fromisoformat(value)
+        return normalize(value)
     except ValueError:
         raise EntryError(f"recorded_at {value!r} is not an ISO-8601 time") from None
-    return value
 
 
 @dataclass

@@ -175,3 +175,22 @@ def test_sqlite3_shell_reads_the_timeline(mini_store: Store) -> None:
     out = subprocess.run([shell, str(mini_store.path), "SELECT event_id FROM timeline"],
                          capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
     assert out == ["ev:kidal", "ev:battle"]
+
+
+def test_as_of_a_time_means_the_last_entry_recorded_by_then(store: Store) -> None:
+    stamped = [
+        {**source(), "recorded_at": "2026-01-01T10:00:00Z"},
+        {**event("ev:a", "2024"), "recorded_at": "2026-01-02T10:00:00Z"},
+        {**_correct("ev:a", title="A2"), "recorded_at": "2026-01-03T10:00:00+02:00"},
+    ]
+    store.append(stamped)
+    conn = store.conn
+    assert queries.resolve_as_of(conn, "2026-01-01") == 1
+    assert queries.resolve_as_of(conn, "2026-01-02T10:00:00Z") == 2
+    assert queries.resolve_as_of(conn, "2025-12-31") == 0
+    assert queries.resolve_as_of(conn, "3") == 3
+    with pytest.raises(queries.QueryError, match="neither a seq number nor an ISO time"):
+        queries.resolve_as_of(conn, "last tuesday")
+    assert queries.show(conn, "ev:a", queries.resolve_as_of(conn, "2026-01-02")).event[
+        "title"
+    ] == "ev:a"
