@@ -156,6 +156,7 @@ class Projector:
         self._current_claim: dict[str, tuple[str, int]] = {}
         self._pending = _Pending()
         self._last_order: tuple[int, tuple] | None = None
+        self._aliased: set[str] = set()
         self._absent_events: set[str] = set()  # ids known not to exist (yet)
         self._absent_claims: set[str] = set()
 
@@ -287,17 +288,8 @@ class Projector:
         return []
 
     def _entity_aliased(self, seq: int, d: dict[str, Any], _v: int) -> list[str]:
-        self.flush()  # rare: find every event naming the entity with plain SQL
-        self.conn.execute(
-            "INSERT OR IGNORE INTO entity_aliases VALUES (?, ?, ?)",
-            (d["entity_id"], d["alias"], seq),
-        )
-        rows = self.conn.execute(
-            "SELECT event_id FROM event_actors WHERE entity_id = ?1 "
-            "UNION SELECT event_id FROM events WHERE place_id = ?1",
-            (d["entity_id"],),
-        )
-        self.dirty.update(r[0] for r in rows)
+        self._pending.aliases.append((d["entity_id"], d["alias"], seq))
+        self._aliased.add(d["entity_id"])  # its events' search text is redone at finish
         return []
 
     # events
@@ -504,20 +496,26 @@ class Projector:
     def finish(self, checkpoint: int) -> None:
         """Flush, refresh what depends on many rows of the touched events, checkpoint."""
         self.flush()
-        if self.dirty:
+        self.conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS dirty_events (event_id TEXT PRIMARY KEY)"
+        )
+        self.conn.execute("DELETE FROM temp.dirty_events")
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO temp.dirty_events VALUES (?)", [(e,) for e in self.dirty]
+        )
+        if self._aliased:
             self.conn.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS dirty_events (event_id TEXT PRIMARY KEY)"
+                "INSERT OR IGNORE INTO temp.dirty_events SELECT event_id FROM event_actors "
+                "WHERE entity_id IN (SELECT value FROM json_each(?1)) "
+                "UNION SELECT event_id FROM events "
+                "WHERE place_id IN (SELECT value FROM json_each(?1))",
+                (json.dumps(sorted(self._aliased)),),
             )
-            self.conn.execute("DELETE FROM temp.dirty_events")
-            self.conn.executemany(
-                "INSERT OR IGNORE INTO temp.dirty_events VALUES (?)", [(e,) for e in self.dirty]
-            )
-            for statement in _REFRESH_COUNTS:
-                self.conn.execute(statement)
-            self.conn.execute(_FTS_DELETE)
-            self.conn.execute(_FTS_INSERT)
-            self.conn.execute("DELETE FROM temp.dirty_events")
-            self.dirty.clear()
+        for statement in (*_REFRESH_COUNTS, _FTS_DELETE, _FTS_INSERT):
+            self.conn.execute(statement)
+        self.conn.execute("DELETE FROM temp.dirty_events")
+        self.dirty.clear()
+        self._aliased.clear()
         meta = [("checkpoint", checkpoint)]
         if self.order_changed:
             meta.append(("order_fresh", 0))
