@@ -10,9 +10,15 @@ log stores. Two things are deliberately not taken from the library:
 * its season table, which ends winter on 31 December; a winter here runs from
   December to the end of the following February.
 
-Parsing with the library costs milliseconds, so results are cached and the plain ISO
-forms most entries use (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` and a day interval)
-take a fast path that gives exactly what the library path gives.
+The library's grammar costs up to tens of milliseconds a string, which would make
+importing a large log take minutes. Results are therefore cached, and the level 0 and
+1 forms that entries are written in take a fast path that never calls the library:
+days, months and years with a trailing ``~``, ``?`` or ``%``; seasons 21–24;
+unspecified digits (``198X``, ``19XX``, ``2012-XX``, ``2012-07-XX``); and intervals
+of these (without unspecified digits) with open (``..``) or unknown (empty) ends. It
+follows the library's grammar for exactly these shapes and gives exactly what the
+library path gives, refusals included; anything else (qualified parts, level 2,
+other seasons) goes to the library.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import edtf
 
@@ -83,6 +89,17 @@ def _shown(text: str) -> str:
     if len(text) > 60:
         text = text[:57] + "…"
     return repr(text)
+
+
+# Refusals that both paths make, worded once so that they cannot drift apart.
+
+
+def _not_edtf(text: str) -> DateError:
+    return DateError(f"not a valid EDTF date: {_shown(text)}")
+
+
+def _outside_years(text: str) -> DateError:
+    return DateError(f"years outside 0001–9999 are not supported: {_shown(text)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +174,15 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+def _to_date(year: int, month: int, day: int, text: str) -> date:
+    if not 1 <= year <= 9999:
+        raise _outside_years(text)
+    try:
+        return date(year, month, day)
+    except ValueError:  # such as 29 February in a common year, which the grammar allows
+        raise DateError(f"no such day: {_shown(text)}") from None
+
+
 def _shape(lo: date, hi: date) -> str:
     """Name the calendar unit that [lo, hi] covers exactly, or 'interval' if none."""
     if lo == hi:
@@ -179,7 +205,7 @@ def _season_point(year: int, code: int, approximate: bool, uncertain: bool, text
     _, first, last = _SEASONS[code]
     end_year = year + 1 if last < first else year
     if year < 1 or end_year > 9999:
-        raise DateError(f"years outside 0001–9999 are not supported: {_shown(text)}")
+        raise _outside_years(text)
     return _Point(
         date(year, first, 1), _month_end(end_year, last), "season", approximate, uncertain, code
     )
@@ -322,38 +348,128 @@ def _interval_bounds(text: str, a: _End, b: _End) -> DateBounds:
 
 
 # ---------------------------------------------------------------------------
-# Fast path: plain ISO days, months, years and day intervals, without the library
+# Fast path: the level 0 and 1 forms that logs are made of, without the library.
+# For these shapes it follows the library's grammar exactly, so it can answer them
+# in full, refusals included; any other shape is left to the library.
 
 
-_FAST_POINT = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
-_FAST_INTERVAL = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})/([0-9]{4}-[0-9]{2}-[0-9]{2})")
+_FAST_DATE = re.compile(
+    r"(?P<year>[0-9]{2}(?:[0-9]{2}|[0-9]X|XX))"
+    r"(?:-(?P<month>[0-9]{2}|XX)(?:-(?P<day>[0-9]{2}|XX))?)?"
+    r"(?P<qualifier>[~?%]?)"
+)
+_QUALIFIER_FLAGS = {"": (False, False), "~": (True, False), "?": (False, True), "%": (True, True)}
+_SIDES = {"..": _Side.OPEN, "": _Side.UNKNOWN}
+_LEVEL1_SEASONS = frozenset(f"{code}" for code in range(21, 25))
+_LEVEL2_SEASONS = frozenset(f"{code}" for code in range(25, 42))
+# The grammar allows 29 February in any year (the calendar refuses it later, with
+# another message), so its last days are those of a leap year.
+_GRAMMAR_LAST_DAY = tuple(calendar.monthrange(2000, month)[1] for month in range(1, 13))
 
 
-def _fast_point(text: str) -> _Point | None:
-    """A plain ISO point, or None to leave anything unusual to the library path."""
-    m = _FAST_POINT.fullmatch(text)
-    if m is None:
+class _Form(NamedTuple):
+    """A date as written, accepted by the grammar but not yet checked by the calendar."""
+
+    year: str  # four characters, the last one or two may be X
+    month: str | None  # 01–12, a season 21–24, or XX
+    day: str | None  # 01–31 or XX
+    qualifier: str  # "", "~", "?" or "%"
+
+
+class _Verdict(enum.Enum):
+    """Why the fast path gives no date for a piece of text."""
+
+    DEFER = "defer"  # not one of its shapes: the library decides
+    REFUSED = "refused"  # one of its shapes, with values the grammar has no place for
+
+
+def _grammar_verdict(form: _Form, alone: bool) -> _Verdict | None:
+    """None if the grammar accepts the date; `alone` means it is not an interval end.
+
+    Only as an interval end may a season carry a qualifier.
+    """
+    year, month, day, qualifier = form
+    if month is None:
         return None
-    year, month, day = (int(g) if g else None for g in m.groups())
-    try:
-        if month is None:
-            return _Point(date(year, 1, 1), date(year, 12, 31), "year")
-        if day is None:
-            return _Point(date(year, month, 1), _month_end(year, month), "month")
-        d = date(year, month, day)
-    except ValueError:  # year 0, month 13, 30 February: the library path words the error
+    if "X" in year:
+        return _Verdict.DEFER  # "19XX-07" is level 2
+    if month == "XX":
+        return None if day in (None, "XX") else _Verdict.DEFER
+    if month in _LEVEL1_SEASONS and day is None:
+        return _Verdict.REFUSED if alone and qualifier else None
+    if month in _LEVEL2_SEASONS:
+        return _Verdict.DEFER
+    number = int(month)
+    if not 1 <= number <= 12:
+        return _Verdict.REFUSED
+    if day in (None, "XX"):
         return None
-    return _Point(d, d, "day")
+    return None if 1 <= int(day) <= _GRAMMAR_LAST_DAY[number - 1] else _Verdict.REFUSED
+
+
+def _fast_end(text: str, alone: bool) -> _Form | _Verdict:
+    """The date in `text` if the grammar accepts it, else what to do instead.
+
+    Unspecified digits are taken only alone: in an interval the library accepts them
+    in some level 2 shapes ("198X/2000") and not in others ("2012-XX/2013").
+    """
+    m = _FAST_DATE.fullmatch(text)
+    if m is None or (not alone and "X" in text):
+        return _Verdict.DEFER
+    form = _Form(*m.groups())
+    return _grammar_verdict(form, alone) or form
+
+
+def _fast_interval_end(text: str) -> _Form | _Side | _Verdict:
+    return _SIDES.get(text) or _fast_end(text, alone=False)
+
+
+def _fast_point(form: _Form, text: str) -> _Point:
+    """What an accepted date means: unspecified digits run from all 0 to all 9."""
+    approximate, uncertain = _QUALIFIER_FLAGS[form.qualifier]
+    year, month, day = form.year, form.month, form.day
+    if month in _LEVEL1_SEASONS:
+        return _season_point(int(year), int(month), approximate, uncertain, text)
+    first_month, last_month = (1, 12) if month in (None, "XX") else (int(month), int(month))
+    whole_month = day in (None, "XX")
+    lo = _to_date(int(year.replace("X", "0")), first_month, 1 if whole_month else int(day), text)
+    last_year = int(year.replace("X", "9"))
+    last_day = calendar.monthrange(last_year, last_month)[1] if whole_month else int(day)
+    hi = _to_date(last_year, last_month, last_day, text)
+    return _Point(lo, hi, _shape(lo, hi), approximate, uncertain)
+
+
+def _taken(ends: tuple[_Form | _Side | _Verdict, ...], text: str) -> bool:
+    """Whether the fast path answers: False leaves the text to the library."""
+    if _Verdict.DEFER in ends:
+        return False
+    if _Verdict.REFUSED in ends:
+        raise _not_edtf(text)
+    return True
+
+
+def _fast_resolve(end: _Form | _Side, text: str) -> _End:
+    return end if isinstance(end, _Side) else _fast_point(end, text)
 
 
 def _parse_fast(text: str) -> DateBounds | None:
-    """Bounds for the common ISO forms, or None when the library must decide."""
-    m = _FAST_INTERVAL.fullmatch(text)
-    if m is not None:
-        a, b = _fast_point(m[1]), _fast_point(m[2])
-        return None if a is None or b is None else _interval_bounds(text, a, b)
-    p = _fast_point(text)
-    return None if p is None else _single_bounds(text, p)
+    """Bounds for the common level 0 and 1 forms, or None when the library must decide.
+
+    A DateError from here is the one the library path raises for the same text.
+    """
+    if "/" not in text:
+        form = _fast_end(text, alone=True)
+        if not _taken((form,), text):
+            return None
+        return _single_bounds(text, _fast_resolve(form, text))
+    start, end = text.split("/", 1)
+    ends = (_fast_interval_end(start), _fast_interval_end(end))
+    if not _taken(ends, text):
+        return None
+    first, last = ends
+    if isinstance(first, _Side) and isinstance(last, _Side) and _Side.UNKNOWN in ends:
+        raise _not_edtf(text)  # without a date, only two open ends make an interval
+    return _interval_bounds(text, _fast_resolve(first, start), _fast_resolve(last, end))
 
 
 # ---------------------------------------------------------------------------
@@ -374,7 +490,7 @@ def _library_parse(text: str) -> Any:
         try:
             return edtf.parse_edtf(text)
         except Exception:  # EDTFParseException, but also its internal errors
-            raise DateError(f"not a valid EDTF date: {_shown(text)}") from None
+            raise _not_edtf(text) from None
 
 
 def _strict(node: Any, text: str) -> tuple[date, date]:
@@ -382,17 +498,7 @@ def _strict(node: Any, text: str) -> tuple[date, date]:
         lo, hi = node.lower_strict(), node.upper_strict()
     except Exception:  # e.g. unspecified digits inside a day ("2012-07-2X")
         raise DateError(f"cannot work out the bounds of {_shown(text)}") from None
-    return _to_date(lo, text), _to_date(hi, text)
-
-
-def _to_date(st: Any, text: str) -> date:
-    year, month, day = st[:3]
-    if not 1 <= year <= 9999:
-        raise DateError(f"years outside 0001–9999 are not supported: {_shown(text)}")
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise DateError(f"no such day: {_shown(text)}") from None
+    return _to_date(*lo[:3], text), _to_date(*hi[:3], text)
 
 
 def _flags(node: Any) -> tuple[bool, bool]:

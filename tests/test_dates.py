@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from chronicle import dates
@@ -311,22 +312,82 @@ def test_from_dict_takes_sqlite_booleans():
 # ---------------------------------------------------------------------------
 # Properties
 
+_QUALIFIERS = st.sampled_from(["", "~", "?", "%"])
 _years = st.integers(0, 9999).map("{:04d}".format)
-_months = st.integers(0, 13).map("{:02d}".format)
-_days = st.integers(0, 32).map("{:02d}".format)
-_iso_days = st.tuples(_years, _months, _days).map("-".join)
-_near_intervals = st.builds(
+_months = (st.integers(0, 13) | st.integers(20, 25)).map("{:02d}".format)  # 21–24: seasons
+_days = (st.integers(0, 32) | st.integers(28, 32)).map("{:02d}".format)
+
+
+@st.composite
+def _written_date(draw, unspecified: bool = False) -> str:
+    """One date of any level 0/1 shape, its values in and just outside their ranges.
+
+    unspecified: with X for the last digits of the year, or for the month or day.
+    """
+    year = draw(_years)
+    month = draw(st.none() | _months)
+    day = draw(st.none() | _days) if month else None
+    if unspecified:
+        year, month, day = draw(
+            st.sampled_from(
+                [
+                    (year[:3] + "X", None, None),
+                    (year[:2] + "XX", None, None),
+                    (year, "XX", None),
+                    (year, "XX", "XX"),
+                    (year, month or "01", "XX"),
+                ]
+            )
+        )
+    return "-".join(part for part in (year, month, day) if part) + draw(_QUALIFIERS)
+
+
+# the last days of months, where the grammar and the calendar part ways
+_month_ends = st.builds(
+    "{:04d}-{:02d}-{:02d}{}".format,
+    st.integers(1, 9999),
+    st.integers(1, 12),
+    st.integers(28, 31),
+    _QUALIFIERS,
+)
+_interval_ends = st.one_of(_written_date(), _month_ends, st.sampled_from(["..", ""]))
+
+
+@st.composite
+def _at_some_precision(draw, d: date) -> str:
+    season = f"{d.year:04d}-{draw(st.integers(21, 24))}"
+    text = draw(st.sampled_from([d.isoformat(), d.isoformat()[:7], d.isoformat()[:4], season]))
+    return text + draw(_QUALIFIERS)
+
+
+@st.composite
+def _nearby_ends(draw) -> str:
+    """Two ends up to about a year apart, either way round: real, often reversed, intervals."""
+    first = draw(st.dates(min_value=date(2, 1, 1), max_value=date(9997, 12, 31)))
+    second = first + timedelta(days=draw(st.integers(-400, 400)))
+    return f"{draw(_at_some_precision(first))}/{draw(_at_some_precision(second))}"
+
+
+_near_day_intervals = st.builds(
     lambda d, n: f"{d.isoformat()}/{(d + timedelta(days=n)).isoformat()}",
     st.dates(max_value=date(9999, 11, 30)),
     st.integers(-3, 40),
 )
-_iso_shaped = st.one_of(
-    _years,
-    st.tuples(_years, _months).map("-".join),
-    _iso_days,
-    st.tuples(_iso_days, _iso_days).map("/".join),
-    _near_intervals,
+_fast_shaped = st.one_of(
+    _written_date(),
+    _month_ends,
+    _written_date(unspecified=True),
+    st.tuples(_interval_ends, _interval_ends).map("/".join),
+    st.tuples(_written_date(unspecified=True), _interval_ends)
+    .flatmap(st.permutations)
+    .map("/".join),
+    _nearby_ends(),
+    _near_day_intervals,
 )
+
+# Of the shapes above, the ones the fast path leaves to the library: level 2 seasons,
+# and unspecified digits in an interval (which the library takes only in a few shapes).
+_LEFT_TO_LIBRARY = re.compile(r"(?:^|/)[0-9]{4}-25|X.*/|/.*X")
 
 
 def _outcome(parse, text):
@@ -336,23 +397,94 @@ def _outcome(parse, text):
         return f"DateError: {err}"
 
 
-def _is_calendar_date(part: str) -> bool:
-    year, *rest = (int(n) for n in part.split("-"))
-    month, day = [*rest, 1, 1][:2]
-    try:
-        date(year, month, day)
-    except ValueError:
-        return False
-    return True
+# Every branch of the fast path's grammar and calendar, whatever hypothesis draws.
+_EDGES = [
+    "2024-04-31",
+    "2023-02-30",
+    "2023-02-29",
+    "2024-02-29~",
+    "2023-00",
+    "2023-13-XX",
+    "2023-21-05",
+    "2023-22~",
+    "2023-22~/2024-22%",
+    "0000",
+    "0000-02-29",
+    "00XX",
+    "9999-24",
+    "2012-21/2012-02",
+    "2023/2012-13",
+    "2023-25",
+    "198X/2000",
+    "/",
+    "../",
+    "/..",
+]
 
 
-@given(_iso_shaped)
-def test_fast_path_gives_what_the_library_gives(text):
+def _assert_fast_path_agrees(text: str) -> None:
     fast = _outcome(dates._parse_fast, text)
-    if all(_is_calendar_date(part) for part in text.split("/")):
-        assert fast is not None  # every real ISO date takes the fast path
+    assert (fast is None) == bool(_LEFT_TO_LIBRARY.search(text))
     if fast is not None:
         assert fast == _outcome(dates._parse_library, text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_fast_shaped)
+def test_fast_path_gives_what_the_library_gives(text):
+    _assert_fast_path_agrees(text)
+
+
+@pytest.mark.parametrize("text", _EDGES)
+def test_fast_path_agrees_at_its_edges(text):
+    _assert_fast_path_agrees(text)
+
+
+COMMON_FORMS = [
+    "2024-07-25",
+    "2023-11",
+    "2012",
+    "2024-07-25/2024-07-27",
+    "2023-22",
+    "2023-24",
+    "2012~",
+    "2019-03?",
+    "2024-07-25%",
+    "198X",
+    "19XX",
+    "2012-XX",
+    "2012-07-XX",
+    "2012-XX-XX~",
+    "2023/..",
+    "../2023",
+    "2023/",
+    "/2023",
+    "../..",
+    "2012~/2014",
+    "2023-11/2024-02",
+    "2023-22/..",
+    "2023-24?/2024-03",
+    # and refusals
+    "2023-13",
+    "2024-04-31",
+    "2023-02-29",
+    "0000",
+    "2023-22~",
+    "2024-07-27/2024-07-01",
+    "2023-02-29/..",
+    "/2023-13",
+]
+
+
+@pytest.mark.parametrize("text", COMMON_FORMS)
+def test_common_forms_do_not_need_the_library(text, monkeypatch):
+    expected = _outcome(dates._parse_library, text)
+
+    def no_library(asked):
+        raise AssertionError(f"{asked!r} went to the library")
+
+    monkeypatch.setattr(dates, "_parse_library", no_library)
+    assert _outcome(dates._parse_cached.__wrapped__, text) == expected
 
 
 _EDTF_ALPHABET = "0123456789X-/~?%.^[]{},TYSEZ:+ "
@@ -371,9 +503,6 @@ def test_no_other_exception_escapes(text):
         else:
             assert b.precision in PRECISIONS
             assert b.earliest is None or b.latest is None or b.earliest <= b.latest
-
-
-_QUALIFIERS = st.sampled_from(["", "~", "?", "%"])
 
 
 @st.composite
