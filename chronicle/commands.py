@@ -73,7 +73,7 @@ class Commands:
         entry = {"id": new_id(), "type": entry_type, "author": self.author, "data": data}
         subject = data.get(SUBJECT_FIELD[entry_type])
         expect_map = {subject: expect} if expect is not None and subject else None
-        result = self.store.append([entry], expect=expect_map)
+        result = self.store.append([entry], expect=expect_map, named=False)
         return result.added[0]
 
     def add(self, entry_type: str, data: dict[str, Any]) -> int:

@@ -104,8 +104,12 @@ def _with_bounds(entry_type: str, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def prepare(raw: Any, default_author: str | None = None) -> _Pending:
-    """Validate one interchange entry at the edge; raises EntryError with one line."""
+def prepare(raw: Any, default_author: str | None = None, *, named: bool = True) -> _Pending:
+    """Validate one interchange entry at the edge; raises EntryError with one line.
+
+    ``named`` errors name the entry (imports, files); commands built from a user's
+    flags pass False, since the generated entry id would mean nothing to them.
+    """
     if isinstance(raw, dict) and default_author and "author" not in raw:
         raw = {**raw, "author": default_author}
     env = validate_envelope(raw)
@@ -113,7 +117,8 @@ def prepare(raw: Any, default_author: str | None = None) -> _Pending:
     schema = env.get("schema", CURRENT_SCHEMA[entry_type])
     stored = _with_bounds(entry_type, env["data"]) if isinstance(env["data"], dict) else {}
     data = upcast(entry_type, schema, stored)
-    data = validate_payload(entry_type, data, entry_id)
+    where = f"entry {entry_id} ({entry_type}): data." if named else ""
+    data = validate_payload(entry_type, data, where)
     payload_check(entry_type, data)
     subject = data[SUBJECT_FIELD[entry_type]]
     if env.get("subject", subject) != subject:
@@ -223,6 +228,7 @@ class Store:
         *,
         expect: dict[str, int] | None = None,
         default_author: str | None = None,
+        named: bool = True,
     ) -> AppendResult:
         """Append entries atomically; ids already in the log with equal content are skipped.
 
@@ -230,7 +236,7 @@ class Store:
         moved on, the whole append is refused with a ConflictError.
         """
         return self._append_pending(
-            (prepare(raw, default_author) for raw in entries), expect=expect
+            (prepare(raw, default_author, named=named) for raw in entries), expect=expect
         )
 
     def import_lines(self, lines: Iterable[bytes | str], *, name: str = "input") -> AppendResult:

@@ -290,11 +290,13 @@ def validate_envelope(raw: Any) -> Envelope:
         raise EntryError(describe(err, f"entry {raw.get('id', '?')!s:.60}: ")) from None
 
 
-def validate_payload(entry_type: str, data: Any, entry_id: str = "?") -> dict[str, Any]:
+def validate_payload(entry_type: str, data: Any, prefix: str = "") -> dict[str, Any]:
+    """``prefix`` says where the payload came from ("entry X (type): data.") or is empty
+    when the user typed the fields themselves and an entry id would mean nothing."""
     try:
         return _ADAPTERS[entry_type].validate_python(data)
     except ValidationError as err:
-        raise EntryError(describe(err, f"entry {entry_id} ({entry_type}): data.")) from None
+        raise EntryError(describe(err, prefix)) from None
 
 
 def payload_check(entry_type: str, data: dict[str, Any]) -> None:
