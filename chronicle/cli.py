@@ -7,19 +7,21 @@ transactions make sure of the second, ``main`` of the first.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import click
 
-from chronicle import queries
+from chronicle import exports, queries
 from chronicle.commands import Commands, citations_from, new_id, parse_field
 from chronicle.errors import ChronicleError, EntryError
 from chronicle.render import console, literal, printable, table
@@ -111,7 +113,7 @@ def seed(obj: Context) -> None:
 @click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
 @pass_ctx
 def import_(obj: Context, file: str) -> None:
-    """Import an NDJSON log file (- for stdin): all of it or nothing."""
+    """Import an NDJSON log file (- for stdin), or a .csv of events: all of it or nothing."""
     with obj.open(create=True) as store:
         if file == "-":
             result = store.import_lines(sys.stdin.buffer, name="stdin")
@@ -119,8 +121,13 @@ def import_(obj: Context, file: str) -> None:
             path = Path(file)
             if not path.is_file():
                 raise ChronicleError(f"no file {file}")
-            with path.open("rb") as handle:
-                result = store.import_lines(handle, name=path.name)
+            if path.suffix.lower() == ".csv":
+                with path.open(encoding="utf-8-sig", newline="") as text:
+                    author = obj.commands(store).author
+                    result = exports.import_csv(store, text, name=path.name, author=author)
+            else:
+                with path.open("rb") as handle:
+                    result = store.import_lines(handle, name=path.name)
     _say(f"imported {len(result.added)} entries, skipped {result.skipped} already present")
 
 
@@ -134,32 +141,42 @@ def rebuild(obj: Context) -> None:
 
 
 @cli.command()
-@click.option("--against", help="A head hash, or an exported log file whose last hash to expect.")
+@click.option(
+    "--against",
+    help="A hash noted down earlier, or a log export (NDJSON) whose every entry must still hold.",
+)
 @pass_ctx
 def verify(obj: Context, against: str | None) -> None:
     """Re-walk the hash chain; exit 1 naming the first entry that does not match."""
-    expected = _expected_head(against) if against else None
     with obj.open(readonly=True) as store:
-        result = store.verify(expected)
+        if against and Path(against).is_file():
+            with Path(against).open("rb") as handle:
+                result = store.verify(exported=_exported_hashes(handle, against))
+        else:
+            result = store.verify(against)
     if not result.ok:
-        where = f"seq {result.first_bad}: " if result.first_bad else ""
-        raise ChronicleError(f"verify failed at {where}{result.problem}")
+        where = f" at seq {result.first_bad}" if result.first_bad else ""
+        raise ChronicleError(f"verify failed{where}: {result.problem}")
     _say(f"ok: {result.entries} entries, head {result.head_hash}")
 
 
-def _expected_head(against: str) -> str:
-    path = Path(against)
-    if not path.is_file():
-        return against
-    last = None
-    with path.open("rb") as handle:
-        for line in handle:
-            if line.strip():
-                last = line
-    try:
-        return json.loads(last or b"{}")["hash"]
-    except (ValueError, KeyError, TypeError):
-        raise ChronicleError(f"{against} has no exported head hash on its last line") from None
+def _exported_hashes(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, str]]:
+    """(seq, hash) of each line of a log export; anything else is refused by its line."""
+    count = 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+            seq, digest = entry["seq"], entry["hash"]
+        except (ValueError, KeyError, TypeError):
+            seq = digest = None
+        if not isinstance(seq, int) or not isinstance(digest, str):
+            raise ChronicleError(f"{name}, line {number}: not a log export line (no seq and hash)")
+        count += 1
+        yield seq, digest
+    if not count:
+        raise ChronicleError(f"{name} holds no log export lines")
 
 
 @cli.command()
@@ -177,9 +194,13 @@ def add() -> None:
 
 
 def _json_payload(path: str) -> dict[str, Any]:
-    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    if path != "-" and not Path(path).is_file():
+        raise EntryError(f"no file {path}")
+    raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     try:
-        value = json.loads(text)
+        value = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise EntryError(f"{path}: not valid UTF-8 (byte {err.start})") from None
     except json.JSONDecodeError as err:
         raise EntryError(f"{path}: not valid JSON ({err.msg}, line {err.lineno})") from None
     if not isinstance(value, dict):
@@ -213,7 +234,7 @@ def _actors(values: Iterable[str]) -> list[dict[str, str]]:
 @click.option("--title")
 @click.option("--when", help="EDTF date: 2024-07-25, 2023-11, 2023-22, 2012~, A/B…")
 @click.option("--place", help="Place entity id.")
-@click.option("--actor", "actors", multiple=True, help="ENTITY[:ROLE], repeatable.")
+@click.option("--actor", "actors", multiple=True, help="ENTITY[:ROLE] (actor:jnim:attacker).")
 @click.option("--tag", "tags", multiple=True)
 @click.option("--summary", default="")
 @click.option("--cite", "cites", multiple=True, help="Source id, repeatable.")
@@ -436,25 +457,44 @@ def _csv_value(value: Any) -> Any:
 
 TIMELINE_TABLE = ("event_id", "display", "title", "place", "actors", "disputed")
 
+_FILTER_OPTIONS = (
+    click.option("--from", "start", help="From (EDTF or words): events reaching this date."),
+    click.option("--to", "end", help="To (EDTF or words): events begun by this date."),
+    click.option("--actor", "actors", multiple=True, help="Actor id, name or alias."),
+    click.option("--place", "places", multiple=True, help="Place id, name or alias."),
+    click.option("--tag", "tags", multiple=True),
+    click.option("--search", help="Full-text search (titles, summaries, quotes, names, aliases)."),
+    click.option("--include-retracted", is_flag=True),
+)
+
+
+def timeline_filter_options(fn):
+    """The timeline's filter options, handed to the command as one ``flt`` argument.
+
+    Every command that narrows events (timeline, export) takes the same options
+    with the same meaning, so they are declared once here.
+    """
+
+    @functools.wraps(fn)
+    def with_filter(*args, start, end, actors, places, tags, search, include_retracted, **kw):
+        kw["flt"] = queries.TimelineFilter.from_words(
+            start, end, actors=actors, places=places, tags=tags, search=search,
+            include_retracted=include_retracted,
+        )  # fmt: skip
+        return fn(*args, **kw)
+
+    for option in reversed(_FILTER_OPTIONS):
+        with_filter = option(with_filter)
+    return with_filter
+
 
 @cli.command("timeline")
-@click.option("--from", "start", help="From (EDTF or words): events reaching this date.")
-@click.option("--to", "end", help="To (EDTF or words): events begun by this date.")
-@click.option("--actor", "actors", multiple=True, help="Actor id, name or alias.")
-@click.option("--place", "places", multiple=True, help="Place id, name or alias.")
-@click.option("--tag", "tags", multiple=True)
-@click.option("--search", help="Full-text search (titles, summaries, quotes, names, aliases).")
-@click.option("--include-retracted", is_flag=True)
+@timeline_filter_options
 @_as_of_option
 @_format_option
 @pass_ctx
-def timeline_cmd(obj: Context, start, end, actors, places, tags, search, include_retracted,
-                 as_of, fmt) -> None:  # fmt: skip
+def timeline_cmd(obj: Context, flt: queries.TimelineFilter, as_of, fmt) -> None:
     """The chronology, in date order."""
-    flt = queries.TimelineFilter.from_words(
-        start, end, actors=actors, places=places, tags=tags, search=search,
-        include_retracted=include_retracted,
-    )  # fmt: skip
     with obj.open(readonly=True) as store:
         seq = queries.resolve_as_of(store.conn, as_of)
         rows = queries.timeline(store.conn, flt, seq)
@@ -566,6 +606,38 @@ def log_cmd(obj: Context, start, limit, subject, ndjson, fmt) -> None:
         emit(rows, queries.LOG_COLUMNS, fmt)
 
 
+@cli.command("export")
+@click.argument("what", type=click.Choice(exports.WHATS))
+@click.option("--format", "fmt", type=click.Choice(exports.FORMATS), required=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True),
+              help="File to write (default: standard output; required for sqlite).")  # fmt: skip
+@click.option("--title", help="Title of a chronology (markdown, html, timelinejs).")
+@click.option("--group-by", type=click.Choice(["place", "tag"]), default="place",
+              show_default=True, help="TimelineJS rows: by place or by first tag.")  # fmt: skip
+@timeline_filter_options
+@_as_of_option
+@pass_ctx
+def export_cmd(obj: Context, what, fmt, output, title, group_by, flt, as_of) -> None:
+    """Export timeline, events, claims, disputes, sources, entities, history or the log."""
+    exports.check(what, fmt, flt)
+    options = {"title": title, "group_by": group_by}
+    with obj.open(readonly=True) as store:
+        seq = queries.resolve_as_of(store.conn, as_of)
+        progress = exports.TerminalProgress(f"export {what}") if sys.stderr.isatty() else None
+        with progress or contextlib.nullcontext():
+            options["progress"] = progress
+            if output and output != "-":
+                result = exports.export_file(store.conn, what, fmt, output, flt, seq, **options)
+            elif fmt == "sqlite":
+                raise click.UsageError("the sqlite format needs --output FILE")
+            else:
+                stdout = click.get_binary_stream("stdout")
+                result = exports.write_export(store.conn, what, fmt, stdout, flt, seq, **options)
+    if result.path:
+        extra = f" and {result.metadata}" if result.metadata else ""
+        _say(f"exported {result.rows} rows to {result.path}{extra}")
+
+
 @cli.command()
 @click.argument("sql")
 @_format_option
@@ -611,6 +683,8 @@ def main(argv: list[str] | None = None) -> None:
             sys.stderr.close()
             sys.exit(1)
         _fail(str(err).splitlines()[0] if str(err) else type(err).__name__, 1)
+    except UnicodeError as err:  # e.g. an argument holding bytes that are not UTF-8
+        _fail(f"not valid UTF-8 text ({err.reason})", 1)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
 

@@ -332,3 +332,153 @@ def test_peer_appends_and_reads_every_entry(
     results = bench["peer"].measure(small_log, tmp_path, batch=250)
     assert [r.count for r in results] == [SMALL] * 4
     assert all(r.synchronous for r in results if r.what.startswith("append"))
+
+
+# ---- the whole harness, at smoke size -------------------------------------------------
+
+HARNESS_SIZE = 2000
+
+
+@pytest.fixture(scope="module")
+def harness_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The harness run as the README says, at a size CI affords; its JSON report."""
+    import subprocess
+
+    out = tmp_path_factory.mktemp("harness")
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "run.py"), "--entries", str(HARNESS_SIZE),
+         "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=BENCHMARKS.parent,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "chronicle benchmarks" in done.stdout
+    report = json.loads((out / f"results-{HARNESS_SIZE}.json").read_text(encoding="utf-8"))
+    assert (out / f"results-{HARNESS_SIZE}.md").read_text(encoding="utf-8").count("\n| ") > 20
+    return report
+
+
+def test_every_chronicle_figure_is_measured(
+    bench: dict[str, ModuleType], harness_report: dict[str, Any]
+) -> None:
+    hooks = _hooks(bench)
+    figures = {row["figure"]: row for row in harness_report["figures"]}
+    for hook in hooks:
+        row = figures[hook.figure]
+        assert isinstance(row["value"], (int, float)), (hook.figure, row["note"])
+        assert row["value"] > 0, hook.figure
+        assert not row["note"], (hook.figure, row["note"])
+        if hook.target is not None:
+            assert isinstance(row["ok"], bool) or row["reference"] is None, hook.figure
+
+
+def test_references_are_measured_in_the_same_run(
+    bench: dict[str, ModuleType], harness_report: dict[str, Any]
+) -> None:
+    figures = {row["figure"]: row for row in harness_report["figures"]}
+    for name in ("bare import", "bare scan + SHA-256 chain", "bare single append p99"):
+        assert figures[name]["value"] > 0
+    for hook in _hooks(bench):
+        if hook.reference_key is None:
+            continue
+        row = figures[hook.figure]
+        if hook.reference_key == "timeline_csv" and bench["reference"].sqlite3_cli() is None:
+            continue
+        if hook.reference_key.startswith("peer") and bench["peer"].version() is None:
+            continue
+        assert row["reference"] > 0, hook.figure
+        assert row["ratio"] == pytest.approx(row["value"] / row["reference"]), hook.figure
+
+
+def test_report_describes_the_machine_and_its_load(harness_report: dict[str, Any]) -> None:
+    assert harness_report["entries"] == HARNESS_SIZE
+    assert harness_report["machine"]["cores"] >= 1
+    assert harness_report["machine"]["sqlite"]
+    assert "before" in harness_report["load_average"]
+
+
+def test_import_figures_count_every_entry(harness_report: dict[str, Any]) -> None:
+    figures = {row["figure"]: row for row in harness_report["figures"]}
+    assert figures["chronicle import"]["details"]["entries"] == HARNESS_SIZE
+    assert figures["chronicle rebuild"]["details"]["entries"] == HARNESS_SIZE
+    assert figures["chronicle verify"]["details"]["entries"] == HARNESS_SIZE
+    assert figures["chronicle import"]["details"]["synchronous"] == 2  # FULL
+
+
+def _hooks(bench: dict[str, ModuleType]) -> tuple[Any, ...]:
+    return _module("chronicle_figures").HOOKS
+
+
+# ---- targets and the report's table ----------------------------------------------------
+
+
+@given(
+    value=st.floats(min_value=0.001, max_value=1e9),
+    reference=st.floats(min_value=0.001, max_value=1e9),
+    bound=st.floats(min_value=0.01, max_value=100),
+)
+def test_a_ratio_target_reads_value_over_reference(
+    bench: dict[str, ModuleType], value: float, reference: float, bound: float
+) -> None:
+    report = _module("report")
+    higher = report.Row("x", "u", value, reference, target=report.Target(bound, True, True))
+    lower = report.Row("x", "u", value, reference, target=report.Target(bound, False, True))
+    assert higher.ratio == pytest.approx(value / reference)
+    assert higher.ok == (value / reference >= bound)
+    assert lower.ok == (value / reference <= bound)
+
+
+def test_a_row_without_a_value_is_neither_met_nor_missed(bench: dict[str, ModuleType]) -> None:
+    report = _module("report")
+    row = report.Row("x", "ms", None, 3.0, target=report.Target(10, False), note="n/a: why")
+    assert row.ratio is None and row.ok is None
+    assert report.Row("x", "ms", 12.0, target=report.Target(10, False)).ok is False
+    assert report.Row("x", "ms", 8.0, target=report.Target(10, False)).ok is True
+
+
+def test_markdown_table_has_a_line_per_row_and_escapes_bars(bench: dict[str, ModuleType]) -> None:
+    report = _module("report")
+    rows = [
+        report.Row("a|b", "ms", 4.0, target=report.Target(5, False)),
+        report.Row("c", "s", None, note="n/a: not wired"),
+    ]
+    lines = report.markdown_table(rows).splitlines()
+    assert len(lines) == 4
+    assert "a/b" in lines[2] and lines[2].endswith("| yes |")
+    assert "n/a: not wired" in lines[3]
+
+
+def test_fts_tables_are_the_virtual_table_and_its_shadows(tmp_path: Path) -> None:
+    figures = _module("chronicle_figures")
+    conn = sqlite3.connect(tmp_path / "x.db")
+    conn.execute("CREATE VIRTUAL TABLE words USING fts5 (body)")
+    conn.execute("CREATE TABLE words_list (x)")  # named like a shadow table, but isn't one
+    conn.execute("CREATE TABLE events (x)")
+    found = figures.fts_tables(conn)
+    assert "words" in found and "words_data" in found and "words_idx" in found
+    assert "words_list" not in found and "events" not in found
+
+
+def test_sample_rows_picks_existing_rows_reproducibly(tmp_path: Path) -> None:
+    import random
+
+    figures = _module("chronicle_figures")
+    conn = sqlite3.connect(tmp_path / "x.db")
+    conn.execute("CREATE TABLE t (name TEXT, keep INTEGER)")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(f"n{i}", i % 2) for i in range(100)])
+    picked = figures.sample_rows(conn, "t", "name", 10, random.Random(3), "keep = 1")
+    assert len(picked) == 10
+    assert all(int(name[1:]) % 2 == 1 for name in picked)
+    assert picked == figures.sample_rows(conn, "t", "name", 10, random.Random(3), "keep = 1")
+    conn.execute("DELETE FROM t")
+    assert figures.sample_rows(conn, "t", "name", 10, random.Random(3)) == []
+
+
+def _module(name: str) -> ModuleType:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        return __import__(name)
+    finally:
+        sys.path.remove(str(BENCHMARKS))

@@ -1,0 +1,580 @@
+"""Chronicle's figures: each measured through the API its users go through, read against a
+reference from the same run and checked against the target the issue set.
+
+The figures run in one order on one store: the import fills it, the read-only figures
+follow, and the single appends come last, so that every read is of the imported log
+and nothing measured before them pays for their corrections. A figure that fails
+marks its own row and the others still run; one that cannot run without the import
+says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import reference
+from report import References, Row, Target
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+PAGE = 256  # the TUI's page of rows (chronicle.tui.rows.PAGE_SIZE)
+PEER_APPEND = "peer append (recorder)"
+
+#: Words users search for: frequent report vocabulary, town names, a two-word query.
+#: Rare words (names and aliases) are drawn from the store itself.
+COMMON_WORDS = ("convoy", "Kidal", "ceasefire", "ambush Gao", "withdrew", "mercenaries")
+AUTHOR = "benchmark"
+
+
+class ChronicleUnavailable(Exception):
+    """The store can't be measured (not importable, or its import step failed)."""
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How many samples each figure takes: enough at 1M for a stable median or p99,
+    few enough at smoke size for CI to run the whole harness in seconds."""
+
+    appends: int
+    pages: int
+    as_of_arrays: int
+    shows: int
+    jumps: int
+    rare_words: int
+    tui_steps: int
+    repeats: int
+
+    @classmethod
+    def for_entries(cls, entries: int) -> Sampling:
+        if entries >= 100_000:
+            return cls(1000, 200, 3, 200, 200, 14, 200, 3)
+        return cls(50, 20, 2, 20, 20, 4, 20, 1)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A measured value and what is worth keeping about how it was measured."""
+
+    value: float
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ChronicleContext:
+    """What every figure gets: the log, where the store lives, the references so far."""
+
+    ndjson: Path
+    db: Path
+    entries: int
+    refs: References
+    seed: int = 1
+    store: Any = None
+    found: dict[str, Any] = field(default_factory=dict)  # results that later figures reuse
+
+    def __post_init__(self) -> None:
+        self.sampling = Sampling.for_entries(self.entries)
+        self.rng = random.Random(self.seed)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self.store is None:
+            raise ChronicleUnavailable("the import step did not run")
+        return self.store.conn
+
+
+@dataclass(frozen=True)
+class Hook:
+    """A chronicle figure: how to measure it, what it is read against, what it must reach."""
+
+    figure: str
+    unit: str
+    measure: Callable[[ChronicleContext], Figure]
+    reference_key: str | None = None
+    target: Target | None = None
+
+
+# ---- timing ---------------------------------------------------------------------------
+
+
+def timed(call: Callable[[], Any]) -> tuple[float, Any]:
+    """Seconds taken by one call, and what it returned."""
+    start = time.perf_counter()
+    result = call()
+    return time.perf_counter() - start, result
+
+
+def timings_ms(calls: Iterable[Callable[[], object]]) -> list[float]:
+    """Wall time of calls made one after another, in milliseconds."""
+    return [1000 * timed(call)[0] for call in calls]
+
+
+def spread(samples_ms: list[float]) -> dict[str, float]:
+    """Median, p99 and worst of a list of milliseconds, for a row's details."""
+    summary = reference.latency([ms / 1000 for ms in samples_ms])
+    return {
+        "samples": summary.samples,
+        "median_ms": round(summary.median_ms, 3),
+        "p99_ms": round(summary.p99_ms, 3),
+        "max_ms": round(max(samples_ms, default=0.0), 3),
+    }
+
+
+def median_figure(samples_ms: list[float], **details: Any) -> Figure:
+    stats = spread(samples_ms)
+    return Figure(stats["median_ms"], {**stats, **details})
+
+
+def load_store_class() -> Any:
+    """Imported here, never at module level: the harness's other parts run without it."""
+    try:
+        from chronicle.store import Store
+    except ImportError as error:
+        raise ChronicleUnavailable(f"chronicle.store not importable ({error})") from error
+    return Store
+
+
+# ---- sampling the store ------------------------------------------------------------------
+
+
+def sample_rows(
+    conn: sqlite3.Connection,
+    table: str,
+    column: str,
+    count: int,
+    rng: random.Random,
+    where: str = "1",
+) -> list[Any]:
+    """``count`` values of ``column`` from rows picked at random, without reading the table.
+
+    Picks are by rowid, so a sample of a million-row table costs ``count`` index lookups.
+    """
+    high = conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()[0]
+    sql = f"SELECT {column} FROM {table} WHERE rowid >= ? AND ({where}) ORDER BY rowid LIMIT 1"
+    picked: list[Any] = []
+    for _ in range(count * 4 if high else 0):
+        found = conn.execute(sql, (rng.randint(1, high),)).fetchone()
+        if found is not None:
+            picked.append(found[0])
+        if len(picked) == count:
+            break
+    return picked
+
+
+def active_events(ctx: ChronicleContext, count: int) -> list[str]:
+    return sample_rows(ctx.conn, "events", "event_id", count, ctx.rng, "status = 'active'")
+
+
+def search_words(ctx: ChronicleContext) -> list[str]:
+    """Frequent words and rare names (entity names and aliases as the log spells them)."""
+    rare = ctx.sampling.rare_words
+    names = sample_rows(ctx.conn, "entities", "name", rare // 2, ctx.rng)
+    aliases = sample_rows(ctx.conn, "entity_aliases", "alias", rare - len(names), ctx.rng)
+    return [*COMMON_WORDS, *names, *aliases]
+
+
+# ---- import, disk, verify, rebuild ----------------------------------------------------------
+
+
+def hook_import(ctx: ChronicleContext) -> Figure:
+    """The whole import: parse, validate, hash, project, index for search, commit; entries/s."""
+    store_class = load_store_class()
+    reference.remove_db(ctx.db)
+    ctx.store = store_class.open(ctx.db, create=True)
+    with ctx.ndjson.open("rb") as lines:
+        seconds, result = timed(lambda: ctx.store.import_lines(lines, name=ctx.ndjson.name))
+    added = len(result.added)
+    if added != ctx.entries:
+        raise RuntimeError(f"imported {added} entries of {ctx.entries}")
+    ctx.refs.remember("chronicle_import_s", "chronicle import", seconds)
+    ctx.found["import_rate"] = added / seconds
+    synchronous = ctx.conn.execute("PRAGMA synchronous").fetchone()[0]
+    return Figure(
+        added / seconds, {"seconds": seconds, "entries": added, "synchronous": synchronous}
+    )
+
+
+def hook_import_vs_peer(ctx: ChronicleContext) -> Figure:
+    """The same import, read against the peer's append rate (its fastest path)."""
+    if "import_rate" not in ctx.found:
+        raise ChronicleUnavailable("the import step did not run")
+    return Figure(ctx.found["import_rate"])
+
+
+def hook_order(ctx: ChronicleContext) -> Figure:
+    """Numbering the timeline for paging, which the first open after an import pays; s."""
+    seconds, _ = timed(ctx.store.ensure_order)
+    return Figure(seconds)
+
+
+FTS5_SHADOWS = ("data", "idx", "content", "docsize", "config")
+
+
+def fts_tables(conn: sqlite3.Connection) -> list[str]:
+    """The full-text tables and their shadow tables, which the disk target leaves out."""
+    virtual = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%USING fts5%'"
+        )
+    ]
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    wanted = {*virtual, *(f"{v}_{suffix}" for v in virtual for suffix in FTS5_SHADOWS)}
+    return sorted(names & wanted)
+
+
+def hook_disk(ctx: ChronicleContext) -> Figure:
+    """Bytes per entry of every table and index but the full-text ones, after a checkpoint."""
+    conn = ctx.conn
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    sizes = dict(conn.execute("SELECT name, pgsize FROM dbstat WHERE aggregate = TRUE"))
+    fts = set(fts_tables(conn))
+    kept = sum(size for name, size in sizes.items() if name not in fts)
+    largest = sorted(sizes.items(), key=lambda item: -item[1])[:10]
+    return Figure(
+        kept / ctx.entries,
+        {
+            "file_bytes_per_entry": reference.db_size(ctx.db) / ctx.entries,
+            "fts_bytes_per_entry": sum(sizes.get(name, 0) for name in fts) / ctx.entries,
+            "largest_bytes_per_entry": {
+                name: round(size / ctx.entries, 1) for name, size in largest
+            },
+        },
+    )
+
+
+def hook_verify(ctx: ChronicleContext) -> Figure:
+    """Re-walk the whole hash chain; rows/s."""
+    seconds, result = timed(ctx.store.verify)
+    if not result.ok:
+        raise RuntimeError(f"verify failed at seq {result.first_bad}: {result.problem}")
+    return Figure(result.entries / seconds, {"seconds": seconds, "entries": result.entries})
+
+
+def hook_rebuild(ctx: ChronicleContext) -> Figure:
+    """Drop every projection and replay the whole log; seconds (read against the import's)."""
+    seconds, applied = timed(ctx.store.rebuild)
+    return Figure(seconds, {"entries_per_s": applied / seconds, "entries": applied})
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+
+def hook_timeline_page(ctx: ChronicleContext) -> Figure:
+    """256-row keyset pages of the current timeline at random positions; median ms."""
+    from chronicle import queries
+
+    conn = ctx.conn
+    ctx.store.ensure_order()
+    count = queries.timeline_count(conn)
+    firsts = [ctx.rng.randint(1, max(count - PAGE + 1, 1)) for _ in range(ctx.sampling.pages)]
+    samples = timings_ms(lambda f=f: queries.timeline_page(conn, f, f + PAGE - 1) for f in firsts)
+
+    def tui_page(first: int) -> None:
+        page = queries.timeline_page(conn, first, first + PAGE - 1)
+        queries.corrected_ids(conn, [row["event_id"] for row in page])
+
+    with_marks = timings_ms(lambda f=f: tui_page(f) for f in firsts)
+    return median_figure(samples, rows=count, tui_page_with_corrected_marks=spread(with_marks))
+
+
+def _as_of_points(ctx: ChronicleContext) -> list[int]:
+    """Points in the log's history spread over its length: early, middle, late."""
+    from chronicle import queries
+
+    head = queries.head_seq(ctx.conn)
+    n = ctx.sampling.as_of_arrays
+    return [max(1, head * (k + 1) // (n + 1)) for k in range(n)]
+
+
+def hook_as_of_array(ctx: ChronicleContext) -> Figure:
+    """The TUI's id array for a past timeline (built once per as-of, in a worker); median ms."""
+    from chronicle import queries
+    from chronicle.queries import TimelineFilter
+
+    arrays: dict[int, list[str]] = {}
+    samples = []
+    for seq in _as_of_points(ctx):
+        seconds, ids = timed(lambda seq=seq: queries.timeline_ids(ctx.conn, TimelineFilter(), seq))
+        arrays[seq] = ids
+        samples.append(1000 * seconds)
+    ctx.found["as_of_arrays"] = arrays
+    return median_figure(samples, rows={str(seq): len(ids) for seq, ids in arrays.items()})
+
+
+def hook_as_of_page(ctx: ChronicleContext) -> Figure:
+    """A 256-id page of a past timeline read as of its seq; median ms."""
+    from chronicle import queries
+
+    arrays: dict[int, list[str]] = ctx.found.get("as_of_arrays") or {}
+    usable = [(seq, ids) for seq, ids in arrays.items() if ids]
+    if not usable:
+        raise ChronicleUnavailable("no as-of id array was built")
+    calls = []
+    for k in range(ctx.sampling.pages):
+        seq, ids = usable[k % len(usable)]
+        first = ctx.rng.randint(0, max(len(ids) - PAGE, 0))
+        page = ids[first : first + PAGE]
+        calls.append(lambda page=page, seq=seq: queries.events_by_id(ctx.conn, page, seq))
+    return median_figure(timings_ms(calls))
+
+
+def hook_fts_search(ctx: ChronicleContext) -> Figure:
+    """Full-text matches (every matching event id) for frequent words and rare names; median ms."""
+    from chronicle import queries
+
+    words = search_words(ctx)
+    ctx.found["words"] = words
+    counts = {}
+    samples = []
+    for word in words:
+        seconds, ids = timed(lambda word=word: queries.search_ids(ctx.conn, word))
+        counts[word] = len(ids)
+        samples.append(1000 * seconds)
+    return median_figure(samples, matches=counts)
+
+
+def hook_search_results(ctx: ChronicleContext) -> Figure:
+    """The TUI's search: the ordered ids of the matching timeline; worst ms over the words."""
+    from chronicle import queries
+    from chronicle.queries import TimelineFilter
+
+    words = ctx.found.get("words") or search_words(ctx)
+    per_word = {}
+    for word in words:
+        flt = TimelineFilter(search=word)
+        per_word[word] = 1000 * timed(lambda flt=flt: queries.timeline_ids(ctx.conn, flt))[0]
+    samples = list(per_word.values())
+    return Figure(max(samples), {**spread(samples), "ms_per_word": per_word})
+
+
+def hook_show(ctx: ChronicleContext) -> Figure:
+    """Random events with actors, citations, claims, disputes, links and history; median ms."""
+    from chronicle import queries
+
+    events = active_events(ctx, ctx.sampling.shows)
+    return median_figure(timings_ms(lambda e=e: queries.show(ctx.conn, e) for e in events))
+
+
+def hook_disputes(ctx: ChronicleContext) -> Figure:
+    """Every disputed (event, property, about) of the whole store; median ms of a few runs."""
+    from chronicle import queries
+
+    found: list[int] = []
+
+    def run() -> None:
+        found.append(len(queries.disputes(ctx.conn, disputed_only=True)))
+
+    samples = timings_ms(run for _ in range(ctx.sampling.repeats))
+    return median_figure(samples, disputes=found[-1])
+
+
+def hook_jump(ctx: ChronicleContext) -> Figure:
+    """The TUI's jump to a date: a binary search on the timeline's order; p99 ms."""
+    from chronicle.tui.rows import OrderedRows
+
+    ctx.store.ensure_order()
+    rows = OrderedRows(ctx.conn)
+    rng = ctx.rng
+    dates = [
+        f"{rng.randint(1955, 2026)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        for _ in range(ctx.sampling.jumps)
+    ]
+    stats = spread(timings_ms(lambda d=d: rows.index_at_date(d) for d in dates))
+    return Figure(stats["p99_ms"], stats)
+
+
+# ---- export ---------------------------------------------------------------------------------
+
+
+def chronicle_command(ctx: ChronicleContext, *args: str) -> list[str]:
+    """The CLI as a user runs it, from this checkout whether or not it is installed."""
+    return [sys.executable, "-m", "chronicle", "--store", str(ctx.db), *args]
+
+
+def _environment() -> dict[str, str]:
+    path = os.environ.get("PYTHONPATH", "")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT), path) if p)}
+
+
+def hook_csv_export(ctx: ChronicleContext) -> Figure:
+    """`chronicle export timeline --format csv` to a file, whole command; seconds.
+
+    Read against `sqlite3 -csv` of the store's own timeline view, timed just before.
+    """
+    shell = reference.sqlite3_csv(ctx.db, "SELECT * FROM timeline")
+    ctx.refs.remember("timeline_csv", "sqlite3 -csv timeline", shell.seconds)
+    target = ctx.db.with_name(ctx.db.name + ".timeline.csv")
+    command = chronicle_command(
+        ctx, "export", "timeline", "--format", "csv", "--output", str(target)
+    )
+    try:
+        seconds, done = timed(
+            lambda: subprocess.run(command, capture_output=True, text=True, env=_environment())
+        )
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr else "failed")
+        size = target.stat().st_size
+    finally:
+        target.unlink(missing_ok=True)
+    return Figure(seconds, {"bytes": size, "reference_note": shell.skipped})
+
+
+# ---- the TUI ---------------------------------------------------------------------------------
+
+
+def tui_probe(ctx: ChronicleContext) -> dict[str, Any]:
+    """Run the TUI headless in its own process, once, and keep what it measured.
+
+    Its own process, so that its memory is the app's alone; the launch time is
+    passed in, so that first paint counts the interpreter and the imports too.
+    """
+    if "tui" not in ctx.found:
+        command = [
+            sys.executable,
+            str(HERE / "tui_probe.py"),
+            str(ctx.db),
+            "--steps",
+            str(ctx.sampling.tui_steps),
+            "--launched",
+            repr(time.time()),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, env=_environment())
+        if done.returncode != 0:
+            raise RuntimeError(f"TUI probe failed: {(done.stderr or done.stdout).strip()[-300:]}")
+        ctx.found["tui"] = json.loads(done.stdout.strip().splitlines()[-1])
+    return ctx.found["tui"]
+
+
+def hook_tui_first_paint(ctx: ChronicleContext) -> Figure:
+    """From launching the process to the first timeline rows drawn; ms."""
+    probe = tui_probe(ctx)
+    return Figure(
+        probe["first_paint_ms"],
+        {"from_app_start_ms": probe["app_start_to_paint_ms"], "imports_ms": probe["imports_ms"]},
+    )
+
+
+def hook_tui_step(ctx: ChronicleContext) -> Figure:
+    """`j` pressed until the new cursor line is drawn; median ms."""
+    probe = tui_probe(ctx)
+    return Figure(probe["step"]["median_ms"], probe["step"])
+
+
+def hook_tui_rss(ctx: ChronicleContext) -> Figure:
+    """The app's peak resident memory over first paint and the steps; MB."""
+    probe = tui_probe(ctx)
+    return Figure(probe["peak_rss_mb"], {"rows": probe["rows"]})
+
+
+# ---- writing one entry at a time ------------------------------------------------------------
+
+
+def corrections(event_ids: list[str], rng: random.Random) -> Iterator[tuple[str, dict[str, Any]]]:
+    """What users correct most: a title, the tags, a date (which costs a date parse)."""
+    for number, event_id in enumerate(event_ids):
+        kind = number % 3
+        if kind == 0:
+            yield event_id, {"title": f"Corrected account {number} of the clash"}
+        elif kind == 1:
+            yield event_id, {"tags": ["battle", "casualties"]}
+        else:
+            yield event_id, {"when": f"{rng.randint(2012, 2024)}-{rng.randint(1, 12):02d}"}
+
+
+def hook_single_append_p99(ctx: ChronicleContext) -> Figure:
+    """Corrections appended one durable transaction each on the full store; p99 ms."""
+    from chronicle.commands import Commands
+
+    commands = Commands(ctx.store, AUTHOR)
+    events = active_events(ctx, ctx.sampling.appends)
+    samples = timings_ms(
+        lambda e=e, c=c: commands.correct(e, c, "benchmark: a later report differs")
+        for e, c in corrections(events, ctx.rng)
+    )
+    stats = spread(samples)
+    synchronous = ctx.conn.execute("PRAGMA synchronous").fetchone()[0]
+    return Figure(stats["p99_ms"], {**stats, "synchronous": synchronous})
+
+
+HOOKS: tuple[Hook, ...] = (
+    Hook("chronicle import", "entries/s", hook_import, "bare_import", Target(0.33, True, True)),
+    Hook("chronicle import, vs peer", "entries/s", hook_import_vs_peer, PEER_APPEND,
+         Target(2, True, True)),
+    Hook("timeline order after import", "s", hook_order),
+    Hook("chronicle disk, FTS excluded", "bytes/entry", hook_disk, "bare_bytes",
+         Target(1.5, False, True)),
+    Hook("chronicle verify", "rows/s", hook_verify, "bare_scan_hash", Target(0.5, True, True)),
+    Hook("chronicle rebuild", "s", hook_rebuild, "chronicle_import_s", Target(1, False, True)),
+    Hook("timeline page (median)", "ms", hook_timeline_page, None, Target(5, False)),
+    Hook("as-of id array (median)", "ms", hook_as_of_array),
+    Hook("as-of page (median)", "ms", hook_as_of_page, None, Target(10, False)),
+    Hook("FTS search (median)", "ms", hook_fts_search, None, Target(20, False)),
+    Hook("TUI search results (worst)", "ms", hook_search_results, None, Target(300, False)),
+    Hook("show with history (median)", "ms", hook_show, None, Target(10, False)),
+    Hook("disputes, whole store", "ms", hook_disputes, None, Target(500, False)),
+    Hook("TUI jump to a date (p99)", "ms", hook_jump, None, Target(100, False)),
+    Hook("CSV export of the timeline", "s", hook_csv_export, "timeline_csv",
+         Target(2, False, True)),
+    Hook("TUI first paint", "ms", hook_tui_first_paint, None, Target(1000, False)),
+    Hook("TUI step (median)", "ms", hook_tui_step, None, Target(30, False)),
+    Hook("TUI peak RSS", "MB", hook_tui_rss, None, Target(200, False)),
+    Hook("single append p99", "ms", hook_single_append_p99, "bare_append_p99",
+         Target(10, False)),
+)  # fmt: skip
+
+
+def measure_chronicle(ctx: ChronicleContext) -> list[Row]:
+    """Run every figure in order; one that fails marks its own row, not the run."""
+    try:
+        load_store_class()
+        unavailable = None
+    except ChronicleUnavailable as error:
+        unavailable = str(error)
+    rows = []
+    try:
+        for hook in HOOKS:
+            row = Row(hook.figure, hook.unit, target=hook.target)
+            if unavailable is not None:
+                row.note = f"n/a: {unavailable}"
+            else:
+                _run_hook(hook, ctx, row)
+            if hook.reference_key is not None:
+                row.reference = ctx.refs.values.get(hook.reference_key)
+                row.reference_name = ctx.refs.labels.get(hook.reference_key, hook.reference_key)
+            rows.append(row)
+            if hook is HOOKS[0] and row.value is None and unavailable is None:
+                unavailable = "the import step did not run"
+            _progress(row)
+    finally:
+        if ctx.store is not None:
+            with contextlib.suppress(Exception):
+                ctx.store.close()
+    return rows
+
+
+def _run_hook(hook: Hook, ctx: ChronicleContext, row: Row) -> None:
+    try:
+        figure = hook.measure(ctx)
+    except ChronicleUnavailable as error:
+        row.note = f"n/a: {error}"
+    except Exception as error:  # a failing figure must not hide the others
+        row.note = f"failed: {type(error).__name__}: {error}"
+    else:
+        row.value, row.details = figure.value, figure.details
+
+
+def _progress(row: Row) -> None:
+    """A line per figure on stderr: a run at 1M takes long enough to want to see it move."""
+    value = f"{row.value:,.3f} {row.unit}" if row.value is not None else row.note
+    print(f"  {row.figure}: {value}", file=sys.stderr, flush=True)

@@ -1,0 +1,80 @@
+"""Stored text made safe for each kind of output.
+
+Text from sources is data, whatever it looks like: a quote may hold ``<script>``,
+``**``, a comma, a newline or a terminal escape. Each output gets the one escaping
+that makes such text mean only itself there: CSV leaves quoting to the ``csv``
+module, JSON to ``json.dumps``, HTML to ``html.escape``, Markdown to backslashes.
+Control characters are shown as visible escapes in every text format, so an
+export printed to a terminal cannot drive it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from chronicle.render import printable
+
+# Characters that json.dumps(ensure_ascii=False) leaves raw but a terminal or a
+# bidi-aware viewer would act on: C1 controls, line separators, direction overrides.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Inline Markdown syntax, escaped wherever it appears.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>&|~#])")
+# Block syntax that only means something at the start of a line.
+_MD_LINE_START = re.compile(r"^([>+=-]|\d+[.)])")
+_SAFE_SCHEMES = ("http://", "https://")
+
+
+def number(value: Any) -> str:
+    """A figure as people write it: 50, not 50.0."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value}"
+
+
+def json_text(value: Any, **kwargs: Any) -> str:
+    """JSON that keeps non-ASCII letters readable but escapes what could act on a viewer."""
+    text = json.dumps(value, ensure_ascii=False, **kwargs)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def cell(value: Any) -> Any:
+    """One CSV cell: nested values as JSON, whole floats as integers, controls made visible."""
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return printable(json_text(value))
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        return printable(value)
+    return value
+
+
+def flat(text: Any) -> str:
+    """One line of printable text: every run of whitespace, newlines included, is a space."""
+    if text is None:
+        return ""
+    return printable(" ".join(str(text).split()))
+
+
+def md(text: Any) -> str:
+    """Markdown that renders exactly the given text, on one line."""
+    escaped = _MD_INLINE.sub(r"\\\1", flat(text))
+    return _MD_LINE_START.sub(lambda m: m.group()[:-1] + "\\" + m.group()[-1], escaped)
+
+
+def esc(text: Any) -> str:
+    """HTML text or attribute value for any stored value."""
+    return html.escape(printable(text), quote=True)
+
+
+def safe_url(url: str | None) -> str | None:
+    """A URL that may become a link: only http(s), so no ``javascript:`` ever gets a href."""
+    if url and url.strip().lower().startswith(_SAFE_SCHEMES):
+        return url.strip()
+    return None

@@ -1,0 +1,255 @@
+"""``chronicle export``: every kind of row in every format, streamed, for the CLI and the TUI.
+
+``write_export`` is the one entry point: the CLI calls it with standard output or
+a file, the TUI with the file its export action chose. Rows come from generators
+over SQLite cursors and go straight to the output, so memory stays flat from
+fifty events to a million; only the ``sqlite`` format, which builds a file,
+takes a path instead of a stream (see ``write_export``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, TextIO, TypeVar
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from chronicle.exporters import chronology, conflict, datasette, tabular, timelinejs
+from chronicle.exporters.datasette import ExportError, metadata_path
+from chronicle.exporters.rows import FILTERED, WHATS, Scope, event_views, table_rows
+from chronicle.exporters.spreadsheet import import_csv
+from chronicle.queries import TimelineFilter, density
+from chronicle.store import Store
+
+__all__ = [
+    "CHRONOLOGIES",
+    "FORMATS",
+    "SUFFIXES",
+    "WHATS",
+    "ExportError",
+    "ExportResult",
+    "TerminalProgress",
+    "check",
+    "export_file",
+    "import_csv",
+    "metadata_path",
+    "write_export",
+]
+
+CHRONOLOGIES = ("markdown", "html", "timelinejs", "timelinejs-csv", "acled-csv", "ucdp-csv")
+FORMATS = (*tabular.TABULAR, *CHRONOLOGIES, "sqlite")
+SUFFIXES = {
+    "csv": ".csv", "json": ".json", "ndjson": ".ndjson", "markdown": ".md", "html": ".html",
+    "timelinejs": ".json", "timelinejs-csv": ".csv", "acled-csv": ".csv", "ucdp-csv": ".csv",
+    "sqlite": ".db",
+}  # fmt: skip
+DEFAULT_TITLE = "Chronology"
+PROGRESS_EVERY = 256
+
+Progress_ = Callable[[int], None]
+T = TypeVar("T")
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote: how many rows (events for chronologies), and where."""
+
+    rows: int
+    path: Path | None = None
+    metadata: Path | None = None
+
+
+def check(what: str, fmt: str, flt: TimelineFilter | None = None) -> None:
+    """Refuse a combination that has no meaning, before a byte is written."""
+    if what not in WHATS:
+        raise ExportError(f"cannot export {what!r}: choose from {', '.join(WHATS)}")
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}: choose from {', '.join(FORMATS)}")
+    if fmt in CHRONOLOGIES and what not in ("timeline", "events"):
+        raise ExportError(f"{fmt} writes a chronology: export timeline or events, not {what}")
+    if fmt == "sqlite" and what == "log":
+        raise ExportError("the log exports as ndjson (or json, csv), not sqlite")
+    if flt is not None and flt.active and what not in FILTERED:
+        raise ExportError(f"filters select events; {what} cannot be filtered")
+
+
+def write_export(
+    conn: sqlite3.Connection,
+    what: str,
+    fmt: str,
+    out: BinaryIO | TextIO | None = None,
+    flt: TimelineFilter | None = None,
+    as_of: int | None = None,
+    *,
+    out_path: str | os.PathLike | None = None,
+    title: str | None = None,
+    group_by: str = "place",
+    progress: Progress_ | None = None,
+) -> ExportResult:
+    """Export ``what`` (one of WHATS) as ``fmt`` (one of FORMATS).
+
+    Streamed formats write to ``out``, a binary file object (UTF-8 is written) or
+    a text one. ``sqlite`` builds a database file instead and needs ``out_path``:
+    the file appears there only once complete, with the Datasette metadata beside
+    it (``metadata_path(out_path)``); it always holds every projection table and
+    view, narrowed by ``flt``. ``as_of`` is a resolved seq (``queries.resolve_as_of``).
+    ``progress`` is called now and then with the number of rows written so far.
+    """
+    check(what, fmt, flt)
+    scope = Scope(flt, as_of)
+    title = title or DEFAULT_TITLE
+    if fmt == "sqlite":
+        if out_path is None:
+            raise ExportError("the sqlite format writes a file: give it a path")
+        meta, count = datasette.write_sqlite(conn, Path(out_path), scope, title)
+        return ExportResult(count, Path(out_path), meta)
+    if out is None:
+        raise ExportError(f"the {fmt} format writes to a stream: give it one")
+    with _text(out) as text:
+        count = _write_stream(conn, what, fmt, text, scope, title, group_by, progress)
+    return ExportResult(count)
+
+
+def _write_stream(
+    conn: sqlite3.Connection,
+    what: str,
+    fmt: str,
+    out: TextIO,
+    scope: Scope,
+    title: str,
+    group_by: str,
+    progress: Progress_ | None,
+) -> int:
+    if fmt in tabular.TABULAR:
+        columns, rows = table_rows(conn, what, scope, _log_reader(conn))
+        counted = _Counted(rows, progress)
+        tabular.write_tabular(out, fmt, columns, counted)
+        return counted.n
+    views = _Counted(event_views(conn, scope, every_status=what == "events"), progress)
+    if fmt == "markdown":
+        chronology.write_markdown(out, views, scope, title)
+    elif fmt == "html":
+        chart = density(conn, "year", scope.as_of, scope.narrowing)
+        chronology.write_html(out, views, scope, title, chart)
+    elif fmt == "timelinejs":
+        timelinejs.write_timelinejs(out, views, scope, title, group_by)
+    elif fmt == "timelinejs-csv":
+        timelinejs.write_timelinejs_csv(out, views, scope, title, group_by)
+    elif fmt == "acled-csv":
+        conflict.write_acled(out, views)
+    else:
+        conflict.write_ucdp(out, views)
+    return views.n
+
+
+class _Counted(Iterable[T]):
+    """Passes items through, counting them and telling ``progress`` every so often."""
+
+    def __init__(self, items: Iterable[T], progress: Progress_ | None) -> None:
+        self.items, self.progress, self.n = items, progress, 0
+
+    def __iter__(self) -> Iterator[T]:
+        for item in self.items:
+            yield item
+            self.n += 1
+            if self.progress and self.n % PROGRESS_EVERY == 0:
+                self.progress(self.n)
+        if self.progress:
+            self.progress(self.n)
+
+
+def _log_reader(conn: sqlite3.Connection) -> Callable[[int | None], Iterator[dict[str, Any]]]:
+    """The store's own reader of the log (interchange format, seq and hashes), on ``conn``."""
+    store = Store(conn, Path(), readonly=True)
+    return lambda as_of: store.entries(1, as_of)
+
+
+@contextlib.contextmanager
+def _text(out: BinaryIO | TextIO) -> Iterator[TextIO]:
+    """A text view of ``out`` that leaves it open (and flushed) for its owner."""
+    if isinstance(out, io.TextIOBase):
+        yield out  # type: ignore[misc]
+        out.flush()
+        return
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")  # type: ignore[arg-type]
+    try:
+        yield text
+    finally:
+        text.flush()
+        text.detach()
+
+
+def export_file(
+    conn: sqlite3.Connection,
+    what: str,
+    fmt: str,
+    path: str | os.PathLike,
+    flt: TimelineFilter | None = None,
+    as_of: int | None = None,
+    **options: Any,
+) -> ExportResult:
+    """``write_export`` to a file that appears only once complete (never half-written)."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ExportError(f"cannot write {path}: there is no directory {path.parent}")
+    if fmt == "sqlite":
+        return write_export(conn, what, fmt, None, flt, as_of, out_path=path, **options)
+    check(what, fmt, flt)
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, or removed on error)
+        dir=path.parent, prefix=f".{path.name}.", suffix=".partial", delete=False
+    )
+    try:
+        with handle:
+            result = write_export(conn, what, fmt, handle, flt, as_of, **options)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(handle.name)
+        raise
+    result.path = path
+    return result
+
+
+class TerminalProgress:
+    """A progress bar on stderr that shows up only once an export has run a while.
+
+    Short exports finish before it would appear, so they print nothing extra;
+    a million-row export shows its count, rate and elapsed time.
+    """
+
+    def __init__(self, label: str, delay: float = 0.5) -> None:
+        self.label, self.delay = label, delay
+        self.started = time.monotonic()
+        self.bar: Progress | None = None
+        self.task: Any = None
+
+    def __call__(self, done: int) -> None:
+        if self.bar is None:
+            if time.monotonic() - self.started < self.delay:
+                return
+            self.bar = Progress(
+                TextColumn("{task.description}"), BarColumn(),
+                TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
+                console=Console(stderr=True), transient=True,
+            )  # fmt: skip
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=None)
+        self.bar.update(self.task, completed=done)
+
+    def __enter__(self) -> TerminalProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
