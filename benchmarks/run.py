@@ -64,6 +64,18 @@ def _sqlite3_cli_version() -> str | None:
     return done.stdout.split()[0] if done.returncode == 0 and done.stdout else None
 
 
+def revision() -> str | None:
+    """The code measured: a table is only comparable with another of the same revision."""
+    try:
+        done = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            capture_output=True, text=True, check=False, cwd=HERE,
+        )  # fmt: skip
+    except OSError:
+        return None
+    return done.stdout.strip() or None
+
+
 def load_average() -> list[float] | None:
     """Other work on the machine skews every figure; the report has to say how much there was."""
     try:
@@ -162,11 +174,16 @@ def measure_peer(ndjson: Path, out: Path, batch: int, refs: References) -> list[
 # ---- report --------------------------------------------------------------------------
 
 
-def _caption(host: dict[str, Any], before: list[float] | None, after: list[float] | None) -> str:
+def _caption(
+    host: dict[str, Any],
+    before: list[float] | None,
+    after: list[float] | None,
+    code: str | None,
+) -> str:
     return (
-        f"{host['cores']} cores, {host['ram_gib']} GiB, Python {host['python']}, "
+        f"{host['cpu']}, {host['cores']} cores, {host['ram_gib']} GiB, Python {host['python']}, "
         f"SQLite {host['sqlite']}; load average before {before and before[0]}, "
-        f"after {after and after[0]}"
+        f"after {after and after[0]}; revision {code or 'unknown'}"
     )
 
 
@@ -191,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     sampling = Sampling.for_entries(args.entries)
+    code_revision = revision()
     load_before = load_average()
     _warn_if_busy(load_before)
     _stage(f"synthetic log, {args.entries:,} entries")
@@ -207,13 +225,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = [generator_row, *refs.rows, *peer_rows, *chronicle_rows]
     host = machine()
     load_after = load_average()
-    caption = _caption(host, load_before, load_after)
+    caption = _caption(host, load_before, load_after, code_revision)
     print_table(rows, args.entries, caption)
     report = {
         "entries": args.entries,
         "seed": args.seed,
         "log": ndjson.name,
         "command": "python benchmarks/run.py " + " ".join(argv or sys.argv[1:]),
+        "revision": code_revision,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": host,
         "load_average": {"before": load_before, "after": load_after},

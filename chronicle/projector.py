@@ -83,9 +83,12 @@ _REFRESH_COUNTS = (
     WHERE events.event_id = d.event_id""",
 )
 
+# CROSS JOIN fixes the join order: from the few touched events into the million
+# others. Left to itself the planner, knowing nothing of the temp table's size,
+# scanned every event on every append (224 ms per single append at 1M entries).
 _FTS_DELETE = """
 DELETE FROM events_fts WHERE rowid IN
-    (SELECT e.rowid FROM events e JOIN temp.dirty_events d ON d.event_id = e.event_id)
+    (SELECT e.rowid FROM temp.dirty_events d CROSS JOIN events e ON e.event_id = d.event_id)
 """
 
 _NAMES = """(SELECT n.name || ' ' || coalesce((SELECT group_concat(x.alias, ' ')
@@ -100,7 +103,7 @@ SELECT e.rowid, e.event_id, e.title, e.summary,
     {_NAMES.format(ref="e.place_id")},
     (SELECT group_concat({_NAMES.format(ref="a.entity_id")}, ' ')
        FROM event_actors a WHERE a.event_id = e.event_id)
-FROM events e JOIN temp.dirty_events d ON d.event_id = e.event_id
+FROM temp.dirty_events d CROSS JOIN events e ON e.event_id = d.event_id
 """
 
 

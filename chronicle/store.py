@@ -40,6 +40,9 @@ STORE_FORMAT = "1"
 HEAD_KEY = "head"  # store_meta key: "seq:hash" of the last entry written
 LOG_GUARDS = ("log_no_delete", "log_no_update")
 BUSY_TIMEOUT_S = 30.0
+WRITER_CACHE_KIB = 64 * 1024
+WAL_CHECKPOINT_PAGES = 10_000
+MMAP_BYTES = 256 * 1024 * 1024
 LOG_COLUMNS = (
     "seq, id, type, subject, subject_version, recorded_at, author, schema, data, prev_hash, hash"
 )
@@ -167,6 +170,9 @@ class Store:
         else:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        # Reads of a large store (random timeline pages) go through the OS page cache
+        # without copying into SQLite's own: measured 9.7 -> 8 ms a page at 1M events.
+        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         return conn
 
     def _prepare_schema(self, create: bool) -> None:
@@ -183,6 +189,13 @@ class Store:
             raise StoreError(f"CHRONICLE_SYNCHRONOUS must be FULL, NORMAL or EXTRA, not {sync}")
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute(f"PRAGMA synchronous = {sync}")
+        # A writer touches indexes all over a large store; SQLite's default 2 MB page
+        # cache made a million-entry import re-read index pages it had just written.
+        self.conn.execute(f"PRAGMA cache_size = {-WRITER_CACHE_KIB}")
+        # Checkpoints run inside the append that crosses the threshold; at SQLite's
+        # default (1,000 pages) one append in fifty paid for one, which set the p99 of
+        # a single append. Ten times fewer, each larger; the last close checkpoints all.
+        self.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
         if "log" not in tables or "projection_meta" not in tables:
             with self.transaction():
                 # Another process may have made the schema since the look above.
