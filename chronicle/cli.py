@@ -212,7 +212,7 @@ def _add(obj: Context, entry_type: str, data: dict[str, Any], json_file: str | N
     if json_file:
         data = _json_payload(json_file)
     data = {k: v for k, v in data.items() if v not in (None, (), [])} | (
-        {k: [] for k in ("aliases", "actors", "tags") if k in data and not data[k]}
+        {k: [] for k in ("aliases", "actors", "tags", "citations") if k in data and not data[k]}
     )
     with obj.open(create=True) as store:
         seq = obj.commands(store).add(entry_type, data)
@@ -361,9 +361,7 @@ def correct(obj: Context, event_id, settings, reason, cites, quote, expect_versi
 def retract(obj: Context, event_id, reason, cites, expect_version) -> None:
     """Retract an event (it stays in the log and in history)."""
     with obj.open() as store:
-        seq = obj.commands(store).retract(
-            event_id, reason, citations_from(cites), expect_version
-        )
+        seq = obj.commands(store).retract(event_id, reason, citations_from(cites), expect_version)
     _say(f"seq {seq}: retracted {event_id}")
 
 
@@ -524,7 +522,9 @@ def _print_detail(detail: queries.EventDetail) -> None:
     if detail.as_of is not None:
         out.print(literal(f"as of seq {detail.as_of}", "bold yellow"))
     out.print(literal(e["title"], "bold"))
-    flags = [f for f, on in (("approximate", e["approximate"]), ("uncertain", e["uncertain"])) if on]
+    flags = [
+        f for f, on in (("approximate", e["approximate"]), ("uncertain", e["uncertain"])) if on
+    ]
     out.print(
         literal(
             f"{e['display']}  ({e['when_edtf']}: {e['earliest'] or '…'} to {e['latest'] or '…'}, "
@@ -538,20 +538,25 @@ def _print_detail(detail: queries.EventDetail) -> None:
     if e["tags"]:
         out.print(literal("tags: " + ", ".join(e["tags"])))
     out.print(literal(e["summary"]))
-    _section(out, "actors", detail.actors, ("name", "role", "entity_id", "aliases"))
-    _section(out, "citations", detail.citations, ("source_id", "title", "publisher", "published",
-                                                  "quote", "named_as"))  # fmt: skip
-    _section(out, "claims", detail.claims, ("property", "about_name", "claimant_name", "low",
-                                            "best", "high", "value_text", "source_id", "rank"))  # fmt: skip
-    _section(out, "disputes", detail.disputes, ("property", "about_name", "n_claimants", "low",
-                                                "high", "disputed"))  # fmt: skip
-    _section(out, "links", detail.links, ("direction", "relation", "event_id", "title"))
-    _section(out, "history", detail.history, ("seq", "recorded_at", "author", "type", "reason"))
+    for title, rows, columns in _detail_sections(detail):
+        if rows:
+            out.print(table(rows, columns, title=title))
 
 
-def _section(out, title: str, rows: list[dict[str, Any]], columns: Sequence[str]) -> None:
-    if rows:
-        out.print(table(rows, columns, title=title))
+def _detail_sections(detail: queries.EventDetail) -> list[tuple[str, list, tuple[str, ...]]]:
+    """The tables ``show`` prints under an event, with the columns of each."""
+    return [
+        ("actors", detail.actors, ("name", "role", "entity_id", "aliases")),
+        ("citations", detail.citations,
+         ("source_id", "title", "publisher", "published", "quote", "named_as")),
+        ("claims", detail.claims,
+         ("property", "about_name", "claimant_name", "low", "best", "high", "value_text",
+          "source_id", "rank")),
+        ("disputes", detail.disputes,
+         ("property", "about_name", "n_claimants", "low", "high", "disputed")),
+        ("links", detail.links, ("direction", "relation", "event_id", "title")),
+        ("history", detail.history, ("seq", "recorded_at", "author", "type", "reason")),
+    ]  # fmt: skip
 
 
 @cli.command("disputes")
@@ -578,7 +583,8 @@ def _claim_words(claim: dict[str, Any]) -> str:
     lo, best, hi = (claim.get(k) for k in ("low", "best", "high"))
     figure = _csv_value(best) if best is not None else None
     if lo is not None or hi is not None:
-        figure = f"{_csv_value(lo) if lo is not None else '…'}–{_csv_value(hi) if hi is not None else '…'}"
+        ends = (_csv_value(v) if v is not None else "…" for v in (lo, hi))
+        figure = "–".join(str(e) for e in ends)
     words = claim.get("value_text")
     said = f"{figure} ({words})" if figure is not None and words else (figure or words)
     return f"{claim['claimant']}: {said}"

@@ -384,16 +384,6 @@ def timeline_lines(conn: sqlite3.Connection, first: int, last: int) -> list[dict
     return [dict(zip(LINE_COLUMNS, r, strict=True)) for r in conn.execute(sql, (first, last))]
 
 
-def ordinal_at_or_after(conn: sqlite3.Connection, iso_date: str) -> int | None:
-    """First ordinal whose event ends on or after the date: where a jump lands."""
-    row = conn.execute(
-        "SELECT min(o.ord) FROM timeline_order o JOIN events e ON e.event_id = o.event_id "
-        "WHERE e.earliest >= ? OR (e.latest IS NOT NULL AND e.latest >= ?)",
-        (iso_date, iso_date),
-    ).fetchone()
-    return row[0]
-
-
 def search_ids(conn: sqlite3.Connection, text: str) -> set[str]:
     rows = conn.execute(_FTS_MATCHES.format(query="?"), (fts_query(text),))
     return {r[0] for r in rows}

@@ -8,6 +8,11 @@ table and its triggers are never dropped by chronicle.
 
 from __future__ import annotations
 
+# Bumped whenever what the projections hold changes (a column, an order, a rule):
+# a store whose projections were made by another version rebuilds them on open.
+# 2: open-ended events sort after closed ones starting the same day.
+PROJECTION_VERSION = 2
+
 # SQL twin of rules.timeline_key: NULL earliest first, NULL latest (open end) last.
 TIMELINE_ORDER = "{p}earliest, coalesce({p}latest, '9999-12-31'), {p}event_id"
 

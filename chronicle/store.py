@@ -24,7 +24,13 @@ from chronicle.chain import GENESIS, row_hash
 from chronicle.dates import DateError, parse_edtf
 from chronicle.errors import ConflictError, EntryError, StoreError
 from chronicle.projector import Projector, rebuild_order
-from chronicle.schema import LOG, PROJECTION_OBJECTS, PROJECTION_TABLES, VIEWS
+from chronicle.schema import (
+    LOG,
+    PROJECTION_OBJECTS,
+    PROJECTION_TABLES,
+    PROJECTION_VERSION,
+    VIEWS,
+)
 from chronicle.timestamps import normalize, utc_now
 from chronicle.upcasting import upcast
 from chronicle.vocabulary import (
@@ -208,6 +214,14 @@ class Store:
                 if "projection_meta" not in tables:
                     self._create_projections()
                     self._replay()
+        if self._projection_version() != PROJECTION_VERSION:
+            self.rebuild()  # projections from an older chronicle: derive them anew
+
+    def _projection_version(self) -> int:
+        row = self.conn.execute(
+            "SELECT value FROM projection_meta WHERE key = 'version'"
+        ).fetchone()
+        return int(row[0]) if row else 0
 
     def close(self) -> None:
         self.conn.close()
@@ -295,7 +309,10 @@ class Store:
     def _create_projections(self) -> None:
         for statement in _statements(PROJECTION_TABLES + VIEWS):
             self.conn.execute(statement)
-        self.conn.execute("INSERT OR REPLACE INTO projection_meta VALUES ('order_fresh', 1)")
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO projection_meta VALUES (?, ?)",
+            [("order_fresh", 1), ("version", PROJECTION_VERSION)],
+        )
 
     def _drop_projections(self) -> None:
         for kind, name in PROJECTION_OBJECTS:

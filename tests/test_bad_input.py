@@ -27,7 +27,6 @@ from support import snapshot
 from chronicle.store import Store
 
 
-
 def _line(entry_id: str, entry_type: str, data: dict, **extra: object) -> str:
     return json.dumps({"id": entry_id, "type": entry_type, "author": "t", "data": data, **extra})
 

@@ -191,6 +191,7 @@ def test_as_of_a_time_means_the_last_entry_recorded_by_then(store: Store) -> Non
     assert queries.resolve_as_of(conn, "3") == 3
     with pytest.raises(queries.QueryError, match="neither a seq number nor an ISO time"):
         queries.resolve_as_of(conn, "last tuesday")
-    assert queries.show(conn, "ev:a", queries.resolve_as_of(conn, "2026-01-02")).event[
-        "title"
-    ] == "ev:a"
+    assert (
+        queries.show(conn, "ev:a", queries.resolve_as_of(conn, "2026-01-02")).event["title"]
+        == "ev:a"
+    )

@@ -150,3 +150,18 @@ def test_following_a_link_out_of_the_view_says_so(store_file: Path) -> None:
         assert selected(app) == "ev:uprising"
 
     drive(new_app(store_file), scenario)
+
+
+def test_an_empty_store_opens_and_keys_are_harmless(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "empty.db", create=True):
+        pass
+
+    async def scenario(app, pilot) -> None:
+        assert app.timeline.count == 0
+        await press(pilot, "j", "k", "G", "g", "pagedown", "right_square_bracket", "n", "comma")
+        assert selected(app) is None
+        assert app.detail.detail is None
+        await press(pilot, "escape", "e")
+        assert "no event selected" in app.message
+
+    drive(new_app(tmp_path / "empty.db"), scenario)

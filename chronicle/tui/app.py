@@ -108,7 +108,6 @@ class ChronicleApp(App[None]):
         self.as_of: int | None = None
         self.search: Search | None = None
         self.view_loading = False
-        self.detail_event: str | None = None
         self._job_tokens: dict[str, int] = {}
         self._worker_done: dict[Worker, Callable[[Any], None]] = {}
         self._debounce: dict[str, Timer] = {}
@@ -267,7 +266,6 @@ class ChronicleApp(App[None]):
         self._later("detail", self.detail_delay, partial(self._load_detail, message.event_id))
 
     def _load_detail(self, event_id: str | None) -> None:
-        self.detail_event = event_id
         if event_id is None:
             self._next_token("detail")
             self.detail.show(None, self._empty_text())
@@ -365,12 +363,10 @@ class ChronicleApp(App[None]):
         added, self._head = head - self._head, head
         if added:
             self.say(f"{added} new {'entry' if added == 1 else 'entries'} in the store: refreshed")
-        if self.as_of is None:
+        if self.as_of is None:  # the new view reloads the selected event's detail
             self._rebuild(self._selected(), reload_density=bool(added))
         else:
             self.refresh_status()  # the past does not change; only the head moved
-        if added and self.detail_event:
-            self._load_detail(self.detail_event)
 
     # --- navigation actions --------------------------------------------------------------------
 
@@ -564,9 +560,7 @@ class ChronicleApp(App[None]):
         if saved.event_id and (keep is None or keep["event_id"] != saved.event_id):
             found = queries.events_by_id(self.conn, [saved.event_id]).get(saved.event_id)
             keep = found or keep
-        self._rebuild(keep)
-        if self.detail_event:
-            self._load_detail(self.detail_event)
+        self._rebuild(keep)  # the new view reloads the selected event's detail
 
     def action_add_event(self) -> None:
         if self._can_write():

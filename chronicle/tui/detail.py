@@ -237,7 +237,7 @@ def content(detail: EventDetail, st: Styler) -> Group:
 
 def link_option(link: dict[str, Any]) -> Option:
     arrow = "→" if link["direction"] == "out" else "←"
-    words = f"{arrow} {link['relation']}  {link['title'] or '(unknown)'}  {link['event_id']}"
+    words = f"{arrow} {link['relation']}  {link['title'] or link['event_id']}"
     return Option(literal(words, keep_newlines=False))
 
 

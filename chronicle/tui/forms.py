@@ -195,6 +195,7 @@ class FormScreen(ModalScreen[Any]):
     FormScreen .form-row Input, FormScreen .form-row Select { width: 1fr; }
     FormScreen .form-hint { color: $text-muted; padding-left: 14; height: auto; }
     FormScreen .form-hint.-invalid { color: $text-error; }
+    FormScreen #form-foot { dock: bottom; height: auto; }
     FormScreen #form-error { color: $text-error; text-style: bold; height: auto; }
     FormScreen #form-buttons { height: auto; align-horizontal: right; }
     FormScreen #form-buttons Button { margin-left: 2; }
@@ -231,10 +232,11 @@ class FormScreen(ModalScreen[Any]):
                         yield Label(Text(label), classes="form-label")
                         yield self._widget(field)
                     yield Static(id=f"hint-{field.name}", classes="form-hint")
-            yield Static(id="form-error")
-            with Horizontal(id="form-buttons"):
-                yield Button("Save ^s", id="form-save", variant="primary", compact=True)
-                yield Button("Cancel Esc", id="form-cancel", compact=True)
+            with Vertical(id="form-foot"):  # docked: always in view, however long the form
+                yield Static(id="form-error")
+                with Horizontal(id="form-buttons"):
+                    yield Button("Save ^s", id="form-save", variant="primary", compact=True)
+                    yield Button("Cancel Esc", id="form-cancel", compact=True)
 
     def _widget(self, field: Field) -> Widget:
         wid = f"field-{field.name}"
