@@ -166,3 +166,16 @@ def test_read_only_open_refuses_writes(mini_store: Store) -> None:
         with pytest.raises(StoreError, match="read-only"):
             reader.append([source("src:b")])
         assert reader.head() == mini_store.head()
+
+
+def test_projections_from_another_version_are_rebuilt_on_open(mini_store: Store) -> None:
+    path = mini_store.path
+    mini_store.conn.execute("UPDATE projection_meta SET value = 1 WHERE key = 'version'")
+    mini_store.conn.execute("DELETE FROM events_fts")  # what an older chronicle left
+    mini_store.close()
+    with Store.open(path) as reopened:
+        version = reopened.conn.execute(
+            "SELECT value FROM projection_meta WHERE key = 'version'"
+        ).fetchone()
+        assert version == (store_module.PROJECTION_VERSION,)
+        assert reopened.conn.execute("SELECT count(*) FROM events_fts").fetchone() == (2,)
