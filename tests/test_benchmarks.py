@@ -22,18 +22,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chronicle.vocabulary import SUBJECT_FIELD
+
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 SMALL = 2000
 ID = re.compile(r"[a-z0-9][a-z0-9._:-]*\Z")
 ENVELOPE = ["id", "type", "subject", "author", "recorded_at", "schema", "data"]
-OWN_ID = {
-    "source.registered": "source_id",
-    "entity.registered": "entity_id",
-    "entity.aliased": "entity_id",
-    "claim.asserted": "claim_id",
-    "claim.ranked": "claim_id",
-    "claim.retracted": "claim_id",
-}
 CORRECTABLE = {"title", "when", "place", "actors", "tags", "summary"}
 
 
@@ -84,7 +78,7 @@ class Checker:
             assert entry["recorded_at"] > last_time
             last_time = entry["recorded_at"]
             kind, data = entry["type"], entry["data"]
-            assert entry["subject"] == data[OWN_ID.get(kind, "event_id")]
+            assert entry["subject"] == data[SUBJECT_FIELD[kind]]
             assert ID.match(entry["subject"])
             getattr(self, kind.replace(".", "_"))(data)
 
