@@ -31,7 +31,11 @@ _json = canonical_json
 _EVENT_COLS = (
     "title", "when_edtf", "earliest", "latest", "precision", "approximate", "uncertain",
     "display", "place_id", "place", "summary", "tags", "status", "merged_into",
+    "actor_names", "n_sources",
 )  # fmt: skip
+# Kept on each version for readers (the timeline's actors column, its source count),
+# never part of an event's state: they follow from its actors and citations.
+_DERIVED_COLS = ("actor_names", "n_sources")
 _CLAIM_COLS = (
     "event_id", "claimant", "property", "about", "low", "best", "high", "unit",
     "value_text", "source_id", "quote", "rank", "status", "asserted_seq",
@@ -47,8 +51,8 @@ _INSERT_VERSION = (
     f"actors, citations) VALUES ({_marks(len(_EVENT_COLS) + 6)})"
 )
 _INSERT_EVENT = (
-    f"INSERT INTO events (event_id, {', '.join(_EVENT_COLS)}, version, created_seq, updated_seq) "
-    f"VALUES ({_marks(len(_EVENT_COLS) + 4)})"
+    f"INSERT INTO events (rowid, event_id, {', '.join(_EVENT_COLS)}, version, created_seq, "
+    f"updated_seq) VALUES ({_marks(len(_EVENT_COLS) + 5)})"
 )
 _UPDATE_EVENT = (
     f"UPDATE events SET {', '.join(c + ' = ?' for c in _EVENT_COLS)}, version = ?, updated_seq = ? "
@@ -63,23 +67,28 @@ _DIRTY = "SELECT event_id FROM temp.dirty_events"
 
 # Aggregates of the touched events, each computed in one grouped pass (UPDATE … FROM)
 # rather than a correlated lookup per event, which grew quadratically with the batch.
+# The dispute groups of the touched events are recomputed whole and stored, so that
+# reading every dispute of a store is a scan (3 s at a million entries when the view
+# grouped every claim on each read).
 _REFRESH_COUNTS = (
-    f"UPDATE events SET n_sources = 0, n_claims = 0, disputed = 0 WHERE event_id IN ({_DIRTY})",
-    f"""UPDATE events SET n_sources = c.n FROM (
-        SELECT event_id, count(DISTINCT source_id) AS n FROM event_citations
-        WHERE event_id IN ({_DIRTY}) GROUP BY event_id) AS c
-    WHERE events.event_id = c.event_id""",
+    f"UPDATE events SET n_claims = 0, disputed = 0 WHERE event_id IN ({_DIRTY})",
     f"""UPDATE events SET n_claims = c.n FROM (
         SELECT event_id, count(*) AS n FROM claim_versions
         WHERE event_id IN ({_DIRTY}) AND to_seq IS NULL AND status = 'active'
         GROUP BY event_id) AS c
     WHERE events.event_id = c.event_id""",
-    f"""UPDATE events SET disputed = d.disputed FROM (
-        SELECT event_id, max(disputed) AS disputed FROM ({
+    f"DELETE FROM dispute_groups WHERE event_id IN ({_DIRTY})",
+    f"""INSERT INTO dispute_groups (event_id, property, about, n_claims, n_claimants, low, high,
+        claimants, disputed)
+    SELECT event_id, property, about, n_claims, n_claimants, low, high, claimants, disputed
+    FROM ({
         disputes_sql(
             f"SELECT * FROM claim_versions WHERE to_seq IS NULL AND event_id IN ({_DIRTY})"
         )
-    }) GROUP BY event_id) AS d
+    })""",
+    f"""UPDATE events SET disputed = 1 FROM (
+        SELECT DISTINCT event_id FROM dispute_groups
+        WHERE event_id IN ({_DIRTY}) AND disputed = 1) AS d
     WHERE events.event_id = d.event_id""",
 )
 
@@ -237,6 +246,8 @@ class Projector:
         if row is None:
             return None
         state = dict(zip((*_EVENT_COLS, "actors", "citations"), row[:-3], strict=True))
+        for derived in _DERIVED_COLS:
+            del state[derived]
         state["event_id"] = event_id
         state["place"] = state.pop("place_id")
         for key in ("tags", "actors", "citations"):
@@ -304,7 +315,13 @@ class Projector:
             state["precision"], int(state["approximate"]), int(state["uncertain"]),
             state["display"], state["place"], place[1] if place else None, state["summary"],
             _json(state["tags"]), state["status"], state["merged_into"],
+            self._actor_names(state["actors"]),
+            len({c["source"] for c in state["citations"]}),
         )  # fmt: skip
+
+    def _actor_names(self, actors: list[dict[str, Any]]) -> str | None:
+        names = [self._entity(a["entity"])[1] for a in actors]  # type: ignore[index]
+        return "; ".join(names) if names else None
 
     def _add_version(self, event_id: str, version: int, seq: int, state: rules.State) -> None:
         key = (event_id, version)
@@ -462,6 +479,7 @@ class Projector:
 
     def _write_events(self) -> None:
         inserts, updates = [], []
+        key = None
         for event_id, event in self._events.items():
             if not event.row_dirty:
                 continue
@@ -469,12 +487,19 @@ class Projector:
             if event.in_db:
                 updates.append((*row, event.version, event.updated_seq, event_id))
             else:
-                inserts.append((event_id, *row, event.version, event.created_seq,
+                key = self._last_key() if key is None else key
+                key += 1
+                inserts.append((key, event_id, *row, event.version, event.created_seq,
                                 event.updated_seq))  # fmt: skip
                 event.in_db = True
             event.row_dirty = False
         self.conn.executemany(_INSERT_EVENT, inserts)
         self.conn.executemany(_UPDATE_EVENT, updates)
+        self.conn.executemany("INSERT INTO event_keys VALUES (?, ?)", (r[:2] for r in inserts))
+
+    def _last_key(self) -> int:
+        """The events' largest rowid, asked at each flush: a rolled-back batch leaves none."""
+        return self.conn.execute("SELECT coalesce(max(rowid), 0) FROM events").fetchone()[0]
 
     def _write_members(self) -> None:
         p = self._pending

@@ -11,7 +11,9 @@ from __future__ import annotations
 # Bumped whenever what the projections hold changes (a column, an order, a rule):
 # a store whose projections were made by another version rebuilds them on open.
 # 2: open-ended events sort after closed ones starting the same day.
-PROJECTION_VERSION = 2
+# 3: actor names and source counts kept on each event version; disputes kept in a
+#    table; a narrow key table for full-text hits.
+PROJECTION_VERSION = 3
 
 # SQL twin of rules.timeline_key: NULL earliest first, NULL latest (open end) last.
 TIMELINE_ORDER = "{p}earliest, coalesce({p}latest, '9999-12-31'), {p}event_id"
@@ -58,7 +60,9 @@ _EVENT_COLUMNS = """
     summary TEXT NOT NULL,
     tags TEXT NOT NULL,
     status TEXT NOT NULL,
-    merged_into TEXT"""
+    merged_into TEXT,
+    actor_names TEXT,
+    n_sources INTEGER NOT NULL"""
 
 _CLAIM_COLUMNS = """
     event_id TEXT NOT NULL,
@@ -98,7 +102,6 @@ CREATE TABLE events (
     version INTEGER NOT NULL,
     created_seq INTEGER NOT NULL,
     updated_seq INTEGER NOT NULL,
-    n_sources INTEGER NOT NULL DEFAULT 0,
     n_claims INTEGER NOT NULL DEFAULT 0,
     disputed INTEGER NOT NULL DEFAULT 0
 );
@@ -140,6 +143,15 @@ CREATE INDEX claim_versions_current ON claim_versions (claim_id) WHERE to_seq IS
 CREATE TABLE event_touches (event_id TEXT NOT NULL, seq INTEGER NOT NULL,
     PRIMARY KEY (event_id, seq)) WITHOUT ROWID;
 CREATE TABLE timeline_order (ord INTEGER PRIMARY KEY, event_id TEXT NOT NULL);
+CREATE TABLE event_keys (key INTEGER PRIMARY KEY, event_id TEXT NOT NULL);
+CREATE TABLE dispute_groups (
+    event_id TEXT NOT NULL, property TEXT NOT NULL, about TEXT,
+    n_claims INTEGER NOT NULL, n_claimants INTEGER NOT NULL, low REAL, high REAL,
+    claimants TEXT NOT NULL, disputed INTEGER NOT NULL
+);
+CREATE INDEX dispute_groups_event ON dispute_groups (event_id, property, about);
+CREATE INDEX dispute_groups_disputed ON dispute_groups (event_id, property, about)
+    WHERE disputed = 1;
 CREATE VIRTUAL TABLE events_fts USING fts5 (
     event_id UNINDEXED, title, summary, quotes, places, actors,
     tokenize = 'unicode61 remove_diacritics 2'
@@ -191,12 +203,12 @@ CREATE VIEW claims AS
 SELECT claim_id, event_id, claimant, property, about, low, best, high, unit, value_text,
        source_id, quote, rank, status, asserted_seq, version, from_seq
 FROM claim_versions WHERE to_seq IS NULL;
-CREATE VIEW disputes AS {disputes_sql(CLAIMS_CURRENT)};
+CREATE VIEW disputes AS
+SELECT event_id, property, about, n_claims, n_claimants, low, high, claimants, disputed
+FROM dispute_groups;
 CREATE VIEW timeline AS
 SELECT e.event_id, e.display, e.when_edtf, e.earliest, e.latest, e.precision, e.approximate,
-       e.uncertain, e.title, e.place_id, e.place,
-       (SELECT group_concat(a.name, '; ') FROM event_actors a WHERE a.event_id = e.event_id)
-           AS actors,
+       e.uncertain, e.title, e.place_id, e.place, e.actor_names AS actors,
        e.tags, e.summary, e.version, e.n_sources, e.n_claims, e.disputed, e.updated_seq
 FROM events e WHERE e.status = 'active'
 ORDER BY {timeline_order("e.")};
@@ -212,6 +224,8 @@ PROJECTION_OBJECTS = (
     ("view", "disputes"),
     ("view", "claims"),
     ("table", "events_fts"),
+    ("table", "dispute_groups"),
+    ("table", "event_keys"),
     ("table", "timeline_order"),
     ("table", "event_touches"),
     ("table", "claim_versions"),
@@ -239,4 +253,6 @@ COMPARABLE_TABLES = (
     "event_links",
     "claim_versions",
     "event_touches",
+    "event_keys",
+    "dispute_groups",
 )

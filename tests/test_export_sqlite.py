@@ -59,8 +59,8 @@ def test_file_holds_the_public_projection_and_not_the_log(store: Store, exported
     with _open(exported) as conn:
         objects = _objects(conn)
         assert set(objects) == PUBLIC
-        assert objects["timeline"] == objects["disputes"] == "view"
-        assert objects["history"] == "table"
+        assert objects["timeline"] == "view"
+        assert objects["history"] == objects["disputes"] == "table"
         info = dict(conn.execute("SELECT key, value FROM export_info"))
     assert (info["as_of_seq"], info["log_head_hash"]) == tuple(map(str, store.head()))
     assert not list(exported.parent.glob(".*partial*"))

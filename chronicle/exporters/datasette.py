@@ -24,7 +24,10 @@ from chronicle.errors import ChronicleError
 from chronicle.exporters.rows import Scope
 from chronicle.store import Store
 
-DROPPED = ("log", "store_meta", "projection_meta", "event_touches", "timeline_order")
+DROPPED = (
+    "log", "store_meta", "projection_meta", "event_touches", "timeline_order", "event_keys",
+    "dispute_groups",
+)  # fmt: skip
 EVENT_TABLES = ("events", "event_versions", "event_actors", "event_citations", "claim_versions")
 FTS_TABLE = "events_fts"
 
@@ -77,6 +80,7 @@ COLUMN_NOTES = {
     "created_seq": "Log seq of the entry that asserted the event.",
     "updated_seq": "Log seq of the latest entry that changed it.",
     "n_sources": "Number of distinct sources cited.",
+    "actor_names": "The actors' names, in the order the event lists them, separated by '; '.",
     "n_claims": "Number of active claims about it.",
     "disputed": "1 when claims about it cannot all be true.",
     "from_seq": "Log seq from which this version holds.",
@@ -226,20 +230,26 @@ def _keep_only(copy: sqlite3.Connection, flt: queries.TimelineFilter) -> None:
     copy.execute("CREATE TEMP TABLE kept (event_id TEXT PRIMARY KEY)")
     copy.execute(f"INSERT INTO temp.kept {sql}", params)
     gone = "NOT IN (SELECT event_id FROM temp.kept)"
-    for table in (*EVENT_TABLES, "event_touches", FTS_TABLE):
+    for table in (*EVENT_TABLES, "event_touches", "dispute_groups", FTS_TABLE):
         copy.execute(f"DELETE FROM {table} WHERE event_id {gone}")
     copy.execute(f"DELETE FROM event_links WHERE event_id {gone} OR target_id {gone}")
 
 
 def _detach_from_log(copy: sqlite3.Connection) -> None:
-    """Keep history as a table, drop the log and the store's bookkeeping, index the view."""
-    copy.execute("CREATE TABLE history_rows AS SELECT * FROM history ORDER BY event_id, seq")
-    copy.execute("DROP VIEW history")
-    copy.execute("ALTER TABLE history_rows RENAME TO history")
-    copy.execute("CREATE INDEX history_event ON history (event_id, seq)")
+    """Keep history and disputes as tables, drop the log and the store's bookkeeping."""
+    _materialize(copy, "history", "event_id, seq")
+    _materialize(copy, "disputes", "event_id, property, about")
     for table in DROPPED:
         copy.execute(f"DROP TABLE IF EXISTS {table}")
     _searchable_timeline(copy)
+
+
+def _materialize(copy: sqlite3.Connection, view: str, key: str) -> None:
+    """Turn a view over tables this file drops into a table of its rows, indexed by ``key``."""
+    copy.execute(f"CREATE TABLE {view}_rows AS SELECT * FROM {view} ORDER BY {key}")
+    copy.execute(f"DROP VIEW {view}")
+    copy.execute(f"ALTER TABLE {view}_rows RENAME TO {view}")
+    copy.execute(f"CREATE INDEX {view}_event ON {view} ({key})")
 
 
 def _searchable_timeline(copy: sqlite3.Connection) -> None:
