@@ -79,13 +79,15 @@ _REFRESH_COUNTS = (
     WHERE events.event_id = c.event_id""",
     f"DELETE FROM dispute_groups WHERE event_id IN ({_DIRTY})",
     f"""INSERT INTO dispute_groups (event_id, property, about, n_claims, n_claimants, low, high,
-        claimants, disputed)
-    SELECT event_id, property, about, n_claims, n_claimants, low, high, claimants, disputed
+        claimants, disputed, title, about_name)
+    SELECT d.event_id, d.property, d.about, d.n_claims, d.n_claimants, d.low, d.high,
+        d.claimants, d.disputed, (SELECT title FROM events WHERE event_id = d.event_id),
+        (SELECT name FROM entities WHERE entity_id = d.about)
     FROM ({
         disputes_sql(
             f"SELECT * FROM claim_versions WHERE to_seq IS NULL AND event_id IN ({_DIRTY})"
         )
-    })""",
+    }) AS d""",
     f"""UPDATE events SET disputed = 1 FROM (
         SELECT DISTINCT event_id FROM dispute_groups
         WHERE event_id IN ({_DIRTY}) AND disputed = 1) AS d

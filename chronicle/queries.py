@@ -555,9 +555,12 @@ def disputes(
     *,
     event_id: str | None = None,
     disputed_only: bool = False,
+    decode: bool = True,
 ) -> list[dict[str, Any]]:
     """Per event, property and about-entity: who claims what, and whether they disagree."""
-    return list(iter_disputes(conn, as_of, event_id=event_id, disputed_only=disputed_only))
+    return list(
+        iter_disputes(conn, as_of, event_id=event_id, disputed_only=disputed_only, decode=decode)
+    )
 
 
 def iter_disputes(
@@ -567,30 +570,36 @@ def iter_disputes(
     event_id: str | None = None,
     disputed_only: bool = False,
     flt: TimelineFilter | None = None,
+    decode: bool = True,
 ) -> Iterator[dict[str, Any]]:
     """``disputes`` as a stream; ``flt`` keeps the groups of the events it keeps.
 
-    Now, the groups are read from the table the projector keeps; as of a past seq,
-    they are grouped from the claim versions visible then.
+    Now, the groups are read from the table the projector keeps (with the event's
+    title and the about-entity's name, so a read is a scan, not 77k lookups at a
+    million entries); as of a past seq, they are grouped from the claim versions
+    visible then. ``decode=False`` leaves each group's claimants as the JSON text
+    the view holds: decoding them is most of the time of reading every dispute
+    of a large store (0.6 s of 0.8 s for 77k groups), and a writer of JSON or
+    CSV only encodes them again.
     """
     params: dict[str, Any] = {"as_of": _FOREVER if as_of is None else as_of, "event_id": event_id}
     restrict = " AND event_id = :event_id" if event_id else ""
     restrict += _restrict_to(conn, "event_id", flt, as_of, params)
     if as_of is None:
         groups = f"SELECT * FROM dispute_groups WHERE 1{restrict}"
-        title = "(SELECT title FROM events WHERE event_id = d.event_id)"
     else:
-        groups = disputes_sql(claims_as_of(":as_of") + restrict)
-        title = _TITLE_AS_OF.format(ref="d.event_id")
+        groups = f"""SELECT g.*, {_TITLE_AS_OF.format(ref="g.event_id")} AS title,
+            (SELECT name FROM entities WHERE entity_id = g.about) AS about_name
+            FROM ({disputes_sql(claims_as_of(":as_of") + restrict)}) g"""
     sql = f"""
-    SELECT d.event_id, {title}, d.property, d.about,
-           (SELECT name FROM entities WHERE entity_id = d.about),
+    SELECT d.event_id, d.title, d.property, d.about, d.about_name,
            d.n_claims, d.n_claimants, d.low, d.high, d.claimants, d.disputed
     FROM ({groups}) d {"WHERE d.disputed = 1" if disputed_only else ""}
     ORDER BY d.event_id, d.property, d.about"""
     for row in conn.execute(sql, params):
         item = dict(zip(DISPUTE_COLUMNS, row, strict=True))
-        item["claimants"] = json.loads(item["claimants"])
+        if decode:
+            item["claimants"] = json.loads(item["claimants"])
         yield item
 
 

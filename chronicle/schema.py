@@ -13,7 +13,8 @@ from __future__ import annotations
 # 2: open-ended events sort after closed ones starting the same day.
 # 3: actor names and source counts kept on each event version; disputes kept in a
 #    table; a narrow key table for full-text hits.
-PROJECTION_VERSION = 3
+# 4: dispute groups carry the event's title and the about-entity's name.
+PROJECTION_VERSION = 4
 
 # SQL twin of rules.timeline_key: NULL earliest first, NULL latest (open end) last.
 TIMELINE_ORDER = "{p}earliest, coalesce({p}latest, '9999-12-31'), {p}event_id"
@@ -147,7 +148,7 @@ CREATE TABLE event_keys (key INTEGER PRIMARY KEY, event_id TEXT NOT NULL);
 CREATE TABLE dispute_groups (
     event_id TEXT NOT NULL, property TEXT NOT NULL, about TEXT,
     n_claims INTEGER NOT NULL, n_claimants INTEGER NOT NULL, low REAL, high REAL,
-    claimants TEXT NOT NULL, disputed INTEGER NOT NULL
+    claimants TEXT NOT NULL, disputed INTEGER NOT NULL, title TEXT NOT NULL, about_name TEXT
 );
 CREATE INDEX dispute_groups_event ON dispute_groups (event_id, property, about);
 CREATE INDEX dispute_groups_disputed ON dispute_groups (event_id, property, about)

@@ -7,6 +7,7 @@ rows it summarises, whatever the history and wherever the batch edges fall.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 
@@ -56,6 +57,12 @@ def assert_aggregates_fresh(conn: sqlite3.Connection) -> None:
     stored = _rows(conn, f"SELECT {_GROUP_COLUMNS} FROM dispute_groups")
     fresh = _rows(conn, f"SELECT {_GROUP_COLUMNS} FROM ({disputes_sql(CLAIMS_CURRENT)})")
     assert stored == fresh
+    names = _rows(
+        conn,
+        "SELECT d.title = e.title, d.about_name IS (SELECT name FROM entities WHERE "
+        "entity_id = d.about) FROM dispute_groups d JOIN events e ON e.event_id = d.event_id",
+    )
+    assert all(a and b for a, b in names) and len(names) == len(stored)
     flags = _rows(conn, "SELECT event_id, disputed FROM events")
     disputed = {r[0] for r in fresh if r[-1]}
     assert flags == sorted(((e, int(e in disputed)) for e, _ in flags), key=repr)
@@ -107,3 +114,11 @@ def test_seeded_timeline_lists_actor_names(seeded: Store) -> None:
     rows = list(queries.timeline(seeded.conn))
     assert any(r["actors"] and "; " in r["actors"] for r in rows)
     assert all(r["actors"] is None or r["actors"].strip() for r in rows)
+
+
+def test_disputes_can_leave_claimants_as_the_views_json(seeded: Store) -> None:
+    decoded = queries.disputes(seeded.conn)
+    raw = queries.disputes(seeded.conn, decode=False)
+    assert decoded and [{**r, "claimants": json.loads(r["claimants"])} for r in raw] == decoded
+    view = seeded.conn.execute("SELECT claimants FROM disputes ORDER BY event_id, property, about")
+    assert [r["claimants"] for r in raw] == [c for (c,) in view]
