@@ -63,7 +63,12 @@ _INSERT_CLAIM = (
     f"VALUES ({_marks(len(_CLAIM_COLS) + 4)})"
 )
 
-_DIRTY = "SELECT event_id FROM temp.dirty_events"
+# Two kinds of touched events, refreshed apart: a correction of tags or date changes
+# neither the searchable text nor the claims, and a claim changes no text. Redoing
+# both for every touched event made each single append rewrite FTS pages it had
+# no reason to touch.
+_DIRTY = "SELECT event_id FROM temp.dirty_claims"
+_TEXT_FIELDS = ("title", "summary", "place", "actors", "citations")
 
 # Aggregates of the touched events, each computed in one grouped pass (UPDATE … FROM)
 # rather than a correlated lookup per event, which grew quadratically with the batch.
@@ -99,7 +104,7 @@ _REFRESH_COUNTS = (
 # scanned every event on every append (224 ms per single append at 1M entries).
 _FTS_DELETE = """
 DELETE FROM events_fts WHERE rowid IN
-    (SELECT e.rowid FROM temp.dirty_events d CROSS JOIN events e ON e.event_id = d.event_id)
+    (SELECT e.rowid FROM temp.dirty_text d CROSS JOIN events e ON e.event_id = d.event_id)
 """
 
 _NAMES = """(SELECT n.name || ' ' || coalesce((SELECT group_concat(x.alias, ' ')
@@ -114,7 +119,7 @@ SELECT e.rowid, e.event_id, e.title, e.summary,
     {_NAMES.format(ref="e.place_id")},
     (SELECT group_concat({_NAMES.format(ref="a.entity_id")}, ' ')
        FROM event_actors a WHERE a.event_id = e.event_id)
-FROM temp.dirty_events d CROSS JOIN events e ON e.event_id = d.event_id
+FROM temp.dirty_text d CROSS JOIN events e ON e.event_id = d.event_id
 """
 
 
@@ -160,7 +165,8 @@ class Projector:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.dirty: set[str] = set()
+        self.dirty_text: set[str] = set()  # events whose full-text document is redone
+        self.dirty_claims: set[str] = set()  # events whose counts and disputes are redone
         self.order_changed = False
         self._entities: dict[str, tuple[str, str]] = {}
         self._sources: set[str] = set()
@@ -343,7 +349,8 @@ class Projector:
         self._add_version(event_id, version, seq, state)
         self._pending.members[event_id] = state
         self._note_order_insert(state)
-        self.dirty.add(event_id)
+        self.dirty_text.add(event_id)
+        self.dirty_claims.add(event_id)
         return [event_id]
 
     def _note_order_insert(self, state: rules.State) -> None:
@@ -390,7 +397,10 @@ class Projector:
             self.order_changed = True
         event.state, event.version, event.updated_seq = new, version, seq
         event.row_dirty = True
-        self.dirty.add(event_id)
+        if any(old[f] != new[f] for f in _TEXT_FIELDS):
+            self.dirty_text.add(event_id)
+        if old["title"] != new["title"]:
+            self.dirty_claims.add(event_id)  # its dispute groups carry the title
 
     def _event_corrected(self, seq: int, d: dict[str, Any], version: int) -> list[str]:
         event = self._event(d["event_id"])
@@ -405,7 +415,7 @@ class Projector:
     def _event_merged(self, seq: int, d: dict[str, Any], version: int) -> list[str]:
         event = self._event(d["event_id"])
         self._new_event_version(seq, version, event, rules.merged_state(event.state, d["into"]))
-        self.dirty.add(d["into"])
+        self.dirty_claims.add(d["into"])
         return [d["event_id"], d["into"]]
 
     def _event_linked(self, seq: int, d: dict[str, Any], version: int) -> list[str]:
@@ -423,7 +433,7 @@ class Projector:
         self._pending.claims[key] = [claim_id, version, seq, None,
                                      *(values[c] for c in _CLAIM_COLS)]  # fmt: skip
         self._current_claim[claim_id] = key
-        self.dirty.add(claim.state["event_id"])
+        self.dirty_claims.add(claim.state["event_id"])
 
     def _claim_asserted(self, seq: int, d: dict[str, Any], version: int) -> list[str]:
         self._absent_claims.discard(d["claim_id"])
@@ -526,16 +536,11 @@ class Projector:
     def finish(self, checkpoint: int) -> None:
         """Flush, refresh what depends on many rows of the touched events, checkpoint."""
         self.flush()
-        self.conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS dirty_events (event_id TEXT PRIMARY KEY)"
-        )
-        self.conn.execute("DELETE FROM temp.dirty_events")
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO temp.dirty_events VALUES (?)", [(e,) for e in self.dirty]
-        )
+        self._fill_dirty("dirty_claims", self.dirty_claims)
+        self._fill_dirty("dirty_text", self.dirty_text)
         if self._aliased:
             self.conn.execute(
-                "INSERT OR IGNORE INTO temp.dirty_events SELECT event_id FROM event_actors "
+                "INSERT OR IGNORE INTO temp.dirty_text SELECT event_id FROM event_actors "
                 "WHERE entity_id IN (SELECT value FROM json_each(?1)) "
                 "UNION SELECT event_id FROM events "
                 "WHERE place_id IN (SELECT value FROM json_each(?1))",
@@ -543,14 +548,19 @@ class Projector:
             )
         for statement in (*_REFRESH_COUNTS, _FTS_DELETE, _FTS_INSERT):
             self.conn.execute(statement)
-        self.conn.execute("DELETE FROM temp.dirty_events")
-        self.dirty.clear()
+        self.dirty_text.clear()
+        self.dirty_claims.clear()
         self._aliased.clear()
         meta = [("checkpoint", checkpoint)]
         if self.order_changed:
             meta.append(("order_fresh", 0))
             self.order_changed = False
         self.conn.executemany("INSERT OR REPLACE INTO projection_meta VALUES (?, ?)", meta)
+
+    def _fill_dirty(self, table: str, ids: set[str]) -> None:
+        self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (event_id TEXT PRIMARY KEY)")
+        self.conn.execute(f"DELETE FROM temp.{table}")
+        self.conn.executemany(f"INSERT INTO temp.{table} VALUES (?)", [(e,) for e in ids])
 
 
 def rebuild_order(conn: sqlite3.Connection) -> None:

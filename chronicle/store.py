@@ -10,6 +10,7 @@ otherwise (NORMAL trades the last transactions on power loss for speed).
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import sqlite3
@@ -37,8 +38,10 @@ from chronicle.vocabulary import (
     CURRENT_SCHEMA,
     MAX_LINE_BYTES,
     SUBJECT_FIELD,
+    Envelope,
     payload_check,
     validate_envelope,
+    validate_envelope_json,
     validate_payload,
 )
 
@@ -121,7 +124,11 @@ def prepare(raw: Any, default_author: str | None = None, *, named: bool = True) 
     """
     if isinstance(raw, dict) and default_author and "author" not in raw:
         raw = {**raw, "author": default_author}
-    env = validate_envelope(raw)
+    return _prepare_envelope(validate_envelope(raw), named)
+
+
+def _prepare_envelope(env: Envelope, named: bool) -> _Pending:
+    """Everything after the envelope's shape: dates, upcasting, payload, subject, time."""
     entry_type, entry_id = env["type"], env["id"]
     schema = env.get("schema", CURRENT_SCHEMA[entry_type])
     stored = _with_bounds(entry_type, env["data"]) if isinstance(env["data"], dict) else {}
@@ -275,7 +282,7 @@ class Store:
     ) -> AppendResult:
         self._need_writable()
         result = AppendResult()
-        with self.transaction():
+        with _collector_paused(), self.transaction():
             Appender(self.conn, self.head(), expect).write(pending, result)
             if result.added:
                 self._record_head()
@@ -335,7 +342,7 @@ class Store:
     def rebuild(self) -> int:
         """Drop every projection and replay the log; returns the number of entries applied."""
         self._need_writable()
-        with self.transaction():
+        with _collector_paused(), self.transaction():
             self._drop_projections()
             self._create_projections()
             return self._replay()
@@ -497,6 +504,25 @@ class _Transaction:
         return False
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Keep Python's cycle collector out of a bulk write.
+
+    A large import holds hundreds of thousands of live containers (pending rows,
+    cached states), and each full collection walks all of them only to find nothing:
+    an import leaves no cyclic garbage behind. At 200k entries the collector took
+    a tenth of the CPU time. It is turned back on only if it was on, so a pause
+    inside another (or a caller that keeps it off) is left as it was found.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _statements(script: str) -> list[str]:
     """Split a DDL script into statements (triggers keep their inner semicolons)."""
     out, buf = [], ""
@@ -538,11 +564,7 @@ def _parse_lines(lines: Iterable[bytes | str], name: str) -> Iterator[_Pending]:
                 continue
             if len(line) > MAX_LINE_BYTES:
                 raise EntryError(f"line longer than {MAX_LINE_BYTES} bytes")
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise EntryError(f"not valid JSON ({err.msg}, column {err.colno})") from None
-            item = prepare(raw)
+            item = _prepare_envelope(validate_envelope_json(line), named=True)
         except EntryError as err:
             raise EntryError(f"{name}, line {number}: {err}") from None
         item.where = f"{name}, line {number}: "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 
@@ -179,3 +180,26 @@ def test_projections_from_another_version_are_rebuilt_on_open(mini_store: Store)
         ).fetchone()
         assert version == (store_module.PROJECTION_VERSION,)
         assert reopened.conn.execute("SELECT count(*) FROM events_fts").fetchone() == (2,)
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_an_import_runs_without_the_cycle_collector(store: Store, enabled_before: bool) -> None:
+    """A bulk write is where the collector cost most and found nothing to collect."""
+    seen = []
+
+    def lines():
+        for item in (source(), event("ev:a", "2024")):
+            seen.append(gc.isenabled())
+            yield json.dumps(item)
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled_before else gc.disable)()
+        store.import_lines(lines())
+        assert seen == [False, False]
+        assert gc.isenabled() is enabled_before
+        with pytest.raises(EntryError):
+            store.import_lines(["{not json"])
+        assert gc.isenabled() is enabled_before
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_properties import FLUSH_SIZES, SETTINGS, Op, _history, flushing_every, ops
 
-from chronicle import queries
+from chronicle import projector, queries
 from chronicle.cli import seed_files
 from chronicle.schema import CLAIMS_CURRENT, disputes_sql
 from chronicle.store import Store
@@ -53,6 +53,16 @@ def _version_source_counts(conn: sqlite3.Connection) -> list[tuple]:
     )
 
 
+def _fresh_documents(conn: sqlite3.Connection) -> list[tuple]:
+    """The projector's full-text documents, made for every event instead of the touched."""
+    select = projector._FTS_INSERT[projector._FTS_INSERT.index("SELECT") :]
+    every = select.replace(
+        "temp.dirty_text d CROSS JOIN events e ON e.event_id = d.event_id", "events e"
+    )
+    assert every != select
+    return _rows(conn, every)
+
+
 def assert_aggregates_fresh(conn: sqlite3.Connection) -> None:
     stored = _rows(conn, f"SELECT {_GROUP_COLUMNS} FROM dispute_groups")
     fresh = _rows(conn, f"SELECT {_GROUP_COLUMNS} FROM ({disputes_sql(CLAIMS_CURRENT)})")
@@ -69,6 +79,10 @@ def assert_aggregates_fresh(conn: sqlite3.Connection) -> None:
     assert _rows(conn, "SELECT event_id, actor_names FROM events") == _fresh_actor_names(conn)
     assert _rows(conn, "SELECT event_id, n_sources FROM events") == _fresh_source_counts(conn)
     assert all(row[2] == row[3] for row in _version_source_counts(conn))
+    stored_documents = (
+        "SELECT rowid, event_id, title, summary, quotes, places, actors FROM events_fts"
+    )
+    assert _rows(conn, stored_documents) == _fresh_documents(conn)
     keys = _rows(conn, "SELECT key, event_id FROM event_keys")
     assert keys == _rows(conn, "SELECT rowid, event_id FROM events")
 

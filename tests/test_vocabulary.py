@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from support import entry
 
 from chronicle.errors import EntryError
 from chronicle.store import prepare
-from chronicle.vocabulary import MAX_REASON, MAX_TITLE, interchange_schema
+from chronicle.vocabulary import (
+    MAX_REASON,
+    MAX_TITLE,
+    interchange_schema,
+    validate_envelope,
+    validate_envelope_json,
+)
 
 EVENT = {"event_id": "ev:a", "title": "T", "when": "2024", "actors": [], "tags": [],
          "summary": "", "citations": [{"source": "src:a"}]}  # fmt: skip
@@ -60,3 +68,47 @@ def test_interchange_schema_names_every_type() -> None:
     schema = interchange_schema()
     assert set(schema["x-payloads"]) == set(schema["properties"]["type"]["enum"])
     assert all(ref.split("/")[-1] in schema["$defs"] for ref in schema["x-payloads"].values())
+
+
+def _read_the_slow_way(text: str) -> object:
+    """What an import line gave before envelopes were validated from the JSON text."""
+    try:
+        return validate_envelope(json.loads(text))
+    except json.JSONDecodeError as err:
+        return f"not valid JSON ({err.msg}, column {err.colno})"
+    except EntryError as err:
+        return str(err)
+
+
+_LINE = '{"id":"t-1","type":"entity.aliased","author":"a","data":%s}'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _LINE % '{"entity_id":"x","alias":"y"}',
+        _LINE % '{"k":1,"k":2,"j":3}',  # a repeated key: the last one wins in both readers
+        _LINE % '{"k":"\\ud800"}',  # a lone surrogate: only json.loads reads it
+        _LINE % '{"k":NaN,"m":-Infinity,"n":1e400}',
+        _LINE % '{"k":12345678901234567890123,"m":-0.0,"n":2.2250738585072011e-308}',
+        _LINE % ('{"k":' + "[" * 300 + "]" * 300 + "}"),  # deeper than pydantic reads
+        '{"id":"t-1","id":"t-2","type":"entity.aliased","author":"a","data":{}}',
+        '{"id":"t-1","type":"entity.aliased","author":"a","data":{}} ',
+        "\ufeff" + _LINE % "{}",
+        _LINE % '{"k":"tab\tinside"}',
+        _LINE % "{}" + " x",
+        _LINE % '{"k":[1,]}',
+        '{"id":"has space","type":"entity.aliased","author":"a","data":{}}',
+        '{"id":"t-1","type":"entity.aliased","author":"a","schema":1.0,"data":{}}',
+        '{"id":"t-1","type":"entity.aliased","author":"a","data":[]}',
+        "[1, 2]",
+        "{not json",
+    ],
+)
+def test_an_envelope_read_from_json_text_is_the_one_json_loads_gives(text: str) -> None:
+    try:
+        fast: object = validate_envelope_json(text)
+    except EntryError as err:
+        fast = str(err)
+    slow = _read_the_slow_way(text)
+    assert repr(fast) == repr(slow)  # repr: NaN is not equal to itself
