@@ -130,6 +130,25 @@ def spread(samples_ms: list[float]) -> dict[str, float]:
     }
 
 
+def two_passes_ms(calls: list[Callable[[], object]]) -> tuple[list[float], list[float]]:
+    """Each call timed twice: the second pass, then the first.
+
+    A million-entry store (3 GB) is larger than the page cache this machine's
+    virtual disk keeps (never above 4 GB here, with 18 GB free), and the run has just
+    written the peer's and the bare databases besides: the first pass measures
+    whatever the cache happens to hold, often the disk. The second measures the
+    query. Both are kept: the first goes into the details as ``first_pass``.
+    """
+    first = timings_ms(calls)
+    return timings_ms(calls), first
+
+
+def two_pass_figure(calls: list[Callable[[], object]], **details: Any) -> Figure:
+    """Median of the second pass, with the first pass's spread in the details."""
+    second, first = two_passes_ms(calls)
+    return median_figure(second, first_pass=spread(first), **details)
+
+
 def median_figure(samples_ms: list[float], **details: Any) -> Figure:
     stats = spread(samples_ms)
     return Figure(stats["median_ms"], {**stats, **details})
@@ -278,14 +297,16 @@ def hook_timeline_page(ctx: ChronicleContext) -> Figure:
     ctx.store.ensure_order()
     count = queries.timeline_count(conn)
     firsts = [ctx.rng.randint(1, max(count - PAGE + 1, 1)) for _ in range(ctx.sampling.pages)]
-    samples = timings_ms(lambda f=f: queries.timeline_page(conn, f, f + PAGE - 1) for f in firsts)
+    pages = [lambda f=f: queries.timeline_page(conn, f, f + PAGE - 1) for f in firsts]
 
     def tui_page(first: int) -> None:
         page = queries.timeline_page(conn, first, first + PAGE - 1)
         queries.corrected_ids(conn, [row["event_id"] for row in page])
 
+    figure = two_pass_figure(pages, rows=count)
     with_marks = timings_ms(lambda f=f: tui_page(f) for f in firsts)
-    return median_figure(samples, rows=count, tui_page_with_corrected_marks=spread(with_marks))
+    figure.details["tui_page_with_corrected_marks"] = spread(with_marks)
+    return figure
 
 
 def _as_of_points(ctx: ChronicleContext) -> list[int]:
@@ -303,13 +324,14 @@ def hook_as_of_array(ctx: ChronicleContext) -> Figure:
     from chronicle.queries import TimelineFilter
 
     arrays: dict[int, list[str]] = {}
-    samples = []
-    for seq in _as_of_points(ctx):
-        seconds, ids = timed(lambda seq=seq: queries.timeline_ids(ctx.conn, TimelineFilter(), seq))
-        arrays[seq] = ids
-        samples.append(1000 * seconds)
+
+    def build(seq: int) -> None:
+        arrays[seq] = queries.timeline_ids(ctx.conn, TimelineFilter(), seq)
+
+    figure = two_pass_figure([lambda seq=seq: build(seq) for seq in _as_of_points(ctx)])
     ctx.found["as_of_arrays"] = arrays
-    return median_figure(samples, rows={str(seq): len(ids) for seq, ids in arrays.items()})
+    figure.details["rows"] = {str(seq): len(ids) for seq, ids in arrays.items()}
+    return figure
 
 
 def hook_as_of_page(ctx: ChronicleContext) -> Figure:
@@ -326,7 +348,7 @@ def hook_as_of_page(ctx: ChronicleContext) -> Figure:
         first = ctx.rng.randint(0, max(len(ids) - PAGE, 0))
         page = ids[first : first + PAGE]
         calls.append(lambda page=page, seq=seq: queries.events_by_id(ctx.conn, page, seq))
-    return median_figure(timings_ms(calls))
+    return two_pass_figure(calls)
 
 
 def hook_fts_search(ctx: ChronicleContext) -> Figure:
@@ -335,13 +357,12 @@ def hook_fts_search(ctx: ChronicleContext) -> Figure:
 
     words = search_words(ctx)
     ctx.found["words"] = words
-    counts = {}
-    samples = []
-    for word in words:
-        seconds, ids = timed(lambda word=word: queries.search_ids(ctx.conn, word))
-        counts[word] = len(ids)
-        samples.append(1000 * seconds)
-    return median_figure(samples, matches=counts)
+    counts: dict[str, int] = {}
+
+    def search(word: str) -> None:
+        counts[word] = len(queries.search_ids(ctx.conn, word))
+
+    return two_pass_figure([lambda word=word: search(word) for word in words], matches=counts)
 
 
 def hook_search_results(ctx: ChronicleContext) -> Figure:
@@ -350,12 +371,15 @@ def hook_search_results(ctx: ChronicleContext) -> Figure:
     from chronicle.queries import TimelineFilter
 
     words = ctx.found.get("words") or search_words(ctx)
-    per_word = {}
-    for word in words:
-        flt = TimelineFilter(search=word)
-        per_word[word] = 1000 * timed(lambda flt=flt: queries.timeline_ids(ctx.conn, flt))[0]
-    samples = list(per_word.values())
-    return Figure(max(samples), {**spread(samples), "ms_per_word": per_word})
+    filters = [TimelineFilter(search=word) for word in words]
+    calls = [lambda flt=flt: queries.timeline_ids(ctx.conn, flt) for flt in filters]
+    second, first = two_passes_ms(calls)
+    details = {
+        **spread(second),
+        "ms_per_word": dict(zip(words, second, strict=True)),
+        "first_pass": {**spread(first), "ms_per_word": dict(zip(words, first, strict=True))},
+    }
+    return Figure(max(second), details)
 
 
 def hook_show(ctx: ChronicleContext) -> Figure:
@@ -363,7 +387,7 @@ def hook_show(ctx: ChronicleContext) -> Figure:
     from chronicle import queries
 
     events = active_events(ctx, ctx.sampling.shows)
-    return median_figure(timings_ms(lambda e=e: queries.show(ctx.conn, e) for e in events))
+    return two_pass_figure([lambda e=e: queries.show(ctx.conn, e) for e in events])
 
 
 def hook_disputes(ctx: ChronicleContext) -> Figure:
@@ -379,9 +403,10 @@ def hook_disputes(ctx: ChronicleContext) -> Figure:
     def run(decode: bool) -> None:
         found.append(len(queries.disputes(ctx.conn, disputed_only=True, decode=decode)))
 
-    samples = timings_ms(lambda: run(False) for _ in range(ctx.sampling.repeats))
+    figure = two_pass_figure([lambda: run(False) for _ in range(ctx.sampling.repeats)])
     decoded = timings_ms(lambda: run(True) for _ in range(ctx.sampling.repeats))
-    return median_figure(samples, disputes=found[-1], claimants_decoded=spread(decoded))
+    figure.details.update(disputes=found[-1], claimants_decoded=spread(decoded))
+    return figure
 
 
 def hook_jump(ctx: ChronicleContext) -> Figure:
@@ -395,8 +420,9 @@ def hook_jump(ctx: ChronicleContext) -> Figure:
         f"{rng.randint(1955, 2026)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         for _ in range(ctx.sampling.jumps)
     ]
-    stats = spread(timings_ms(lambda d=d: rows.index_at_date(d) for d in dates))
-    return Figure(stats["p99_ms"], stats)
+    second, first = two_passes_ms([lambda d=d: rows.index_at_date(d) for d in dates])
+    stats = spread(second)
+    return Figure(stats["p99_ms"], {**stats, "first_pass": spread(first)})
 
 
 # ---- export ---------------------------------------------------------------------------------
@@ -498,15 +524,24 @@ def corrections(event_ids: list[str], rng: random.Random) -> Iterator[tuple[str,
 
 
 def hook_single_append_p99(ctx: ChronicleContext) -> Figure:
-    """Corrections appended one durable transaction each on the full store; p99 ms."""
+    """Corrections appended one durable transaction each on the full store; p99 ms.
+
+    Each event is read (``queries.show``, untimed) before its correction is timed, as
+    in the app, where the event a user corrects is the one open in the detail pane:
+    what is timed is the append, not a cold read of an event nobody was looking at.
+    """
+    from chronicle import queries
     from chronicle.commands import Commands
 
     commands = Commands(ctx.store, AUTHOR)
     events = active_events(ctx, ctx.sampling.appends)
-    samples = timings_ms(
-        lambda e=e, c=c: commands.correct(e, c, "benchmark: a later report differs")
-        for e, c in corrections(events, ctx.rng)
-    )
+    samples = []
+    for event_id, change in corrections(events, ctx.rng):
+        queries.show(ctx.conn, event_id)
+        seconds, _ = timed(
+            lambda e=event_id, c=change: commands.correct(e, c, "benchmark: a later report differs")
+        )
+        samples.append(1000 * seconds)
     stats = spread(samples)
     synchronous = ctx.conn.execute("PRAGMA synchronous").fetchone()[0]
     return Figure(stats["p99_ms"], {**stats, "synchronous": synchronous})

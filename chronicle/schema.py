@@ -14,7 +14,8 @@ from __future__ import annotations
 # 3: actor names and source counts kept on each event version; disputes kept in a
 #    table; a narrow key table for full-text hits.
 # 4: dispute groups carry the event's title and the about-entity's name.
-PROJECTION_VERSION = 4
+# 5: the full-text index merges its segments only when a level fills up (16).
+PROJECTION_VERSION = 5
 
 # SQL twin of rules.timeline_key: NULL earliest first, NULL latest (open end) last.
 TIMELINE_ORDER = "{p}earliest, coalesce({p}latest, '9999-12-31'), {p}event_id"
@@ -153,10 +154,14 @@ CREATE TABLE dispute_groups (
 CREATE INDEX dispute_groups_event ON dispute_groups (event_id, property, about);
 CREATE INDEX dispute_groups_disputed ON dispute_groups (event_id, property, about)
     WHERE disputed = 1;
+-- FTS5's incremental merging (automerge) made every fourth single append merge
+-- segments inside its own transaction: p99 of a correction 11 ms with it, 6.6 ms
+-- without, at a million entries. Levels still merge when 16 segments pile up.
 CREATE VIRTUAL TABLE events_fts USING fts5 (
     event_id UNINDEXED, title, summary, quotes, places, actors,
     tokenize = 'unicode61 remove_diacritics 2'
 );
+INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 0);
 """
 
 CLAIMS_CURRENT = "SELECT * FROM claim_versions WHERE to_seq IS NULL"

@@ -136,3 +136,13 @@ def test_disputes_can_leave_claimants_as_the_views_json(seeded: Store) -> None:
     assert decoded and [{**r, "claimants": json.loads(r["claimants"])} for r in raw] == decoded
     view = seeded.conn.execute("SELECT claimants FROM disputes ORDER BY event_id, property, about")
     assert [r["claimants"] for r in raw] == [c for (c,) in view]
+
+
+def test_full_text_index_merges_only_full_levels(seeded: Store, tmp_path) -> None:
+    """No incremental merging inside single appends, after a create or a rebuild."""
+    config = "SELECT v FROM events_fts_config WHERE k = 'automerge'"
+    assert seeded.conn.execute(config).fetchone() == (0,)
+    with Store.open(tmp_path / "r.db", create=True) as store:
+        store.append(list(seeded.entries()))
+        store.rebuild()
+        assert store.conn.execute(config).fetchone() == (0,)
