@@ -25,7 +25,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from chronicle.exporters import chronology, conflict, datasette, tabular, timelinejs
 from chronicle.exporters.datasette import ExportError, metadata_path
-from chronicle.exporters.rows import FILTERED, WHATS, Scope, event_views, table_rows
+from chronicle.exporters.rows import (
+    FILTERED,
+    WHATS,
+    Scope,
+    event_views,
+    table_rows,
+    table_values,
+)
 from chronicle.exporters.spreadsheet import import_csv
 from chronicle.queries import TimelineFilter, density
 from chronicle.store import Store
@@ -54,6 +61,12 @@ SUFFIXES = {
 }  # fmt: skip
 DEFAULT_TITLE = "Chronology"
 PROGRESS_EVERY = 256
+# A streamed export reads most of the store once. Mapped, its pages cost no read()
+# call each: at a million entries the timeline's CSV spent 2.3 s of its 6 s in those
+# calls, 0.4 s mapped. The store maps only its first 256 MB, as random reads of a
+# page want; SQLite maps at most 2 GB whatever is asked. Mapped pages are the OS's
+# file cache, not the process's memory, though they count in its resident size.
+EXPORT_MMAP_BYTES = 2**31
 
 Progress_ = Callable[[int], None]
 T = TypeVar("T")
@@ -114,7 +127,7 @@ def write_export(
         return ExportResult(count, Path(out_path), meta)
     if out is None:
         raise ExportError(f"the {fmt} format writes to a stream: give it one")
-    with _text(out) as text:
+    with _text(out) as text, _mapped(conn, EXPORT_MMAP_BYTES):
         count = _write_stream(conn, what, fmt, text, scope, title, group_by, progress)
     return ExportResult(count)
 
@@ -130,7 +143,8 @@ def _write_stream(
     progress: Progress_ | None,
 ) -> int:
     if fmt in tabular.TABULAR:
-        columns, rows = table_rows(conn, what, scope, _log_reader(conn))
+        read = table_values if fmt == "csv" else table_rows
+        columns, rows = read(conn, what, scope, _log_reader(conn))
         counted = _Counted(rows, progress)
         tabular.write_tabular(out, fmt, columns, counted)
         return counted.n
@@ -171,6 +185,17 @@ def _log_reader(conn: sqlite3.Connection) -> Callable[[int | None], Iterator[dic
     """The store's own reader of the log (interchange format, seq and hashes), on ``conn``."""
     store = Store(conn, Path(), readonly=True)
     return lambda as_of: store.entries(1, as_of)
+
+
+@contextlib.contextmanager
+def _mapped(conn: sqlite3.Connection, size: int) -> Iterator[None]:
+    """Map up to ``size`` bytes of the store while an export reads it, then map as before."""
+    before = conn.execute("PRAGMA mmap_size").fetchone()[0]
+    conn.execute(f"PRAGMA mmap_size = {max(size, before)}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA mmap_size = {before}")
 
 
 @contextlib.contextmanager

@@ -289,10 +289,16 @@ def timeline(
     conn: sqlite3.Connection, f: TimelineFilter | None = None, as_of: int | None = None
 ) -> Iterator[dict[str, Any]]:
     """Events in chronological order (earliest, latest, event_id), filtered, as of a seq."""
-    sql, params = _timeline_sql(conn, f or TimelineFilter(), as_of, "t.*")
-    cursor = conn.execute(sql, params)
-    for row in cursor:
+    for row in timeline_values(conn, f, as_of):
         yield dict(zip(TIMELINE_COLUMNS, row, strict=True))
+
+
+def timeline_values(
+    conn: sqlite3.Connection, f: TimelineFilter | None = None, as_of: int | None = None
+) -> Iterator[tuple]:
+    """``timeline`` as bare tuples in ``TIMELINE_COLUMNS`` order, for writers of many rows."""
+    sql, params = _timeline_sql(conn, f or TimelineFilter(), as_of, "t.*")
+    return iter(conn.execute(sql, params))
 
 
 def filtered_events_sql(

@@ -25,6 +25,11 @@ def _escape_control(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def has_control(text: str) -> bool:
+    """Whether ``printable`` would change this text: one search, and no copy made."""
+    return _CONTROL.search(text) is not None
+
+
 def printable(value: Any, *, keep_newlines: bool = True) -> str:
     """A value as plain text with every control character shown, never obeyed."""
     if value is None:

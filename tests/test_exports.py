@@ -30,14 +30,14 @@ from export_samples import (
     corrected_at,
     export_text,
 )
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from chronicle import exports, queries
 from chronicle.exporters import rows as export_rows
 from chronicle.exporters.text import esc, flat, md
-from chronicle.render import printable
+from chronicle.render import has_control, printable
 from chronicle.store import Store
 
 BATTLE = "ev:2024-07-battle-of-tinzaouaten"
@@ -104,6 +104,19 @@ def test_csv_has_the_rows_the_queries_give(conn, what: str) -> None:
     assert [{c: _cell(r[c]) for c in columns} for r in expected] == got
 
 
+def test_csv_of_a_past_timeline_has_the_rows_the_query_gives(conn) -> None:
+    before = corrected_at(conn) - 1
+    expected = list(queries.timeline(conn, None, before))
+    got = _csv(export_text(conn, "timeline", "csv", as_of=before))
+    assert [{c: _cell(r[c]) for c in got[0]} for r in expected] == got
+
+
+def test_an_export_leaves_the_connection_mapped_as_it_found_it(conn) -> None:
+    before = conn.execute("PRAGMA mmap_size").fetchone()[0]
+    export_text(conn, "timeline", "csv")
+    assert conn.execute("PRAGMA mmap_size").fetchone()[0] == before
+
+
 @pytest.mark.parametrize("what", sorted(EXPECTED_ROWS))
 def test_json_and_ndjson_hold_the_same_rows(conn, what: str) -> None:
     expected = json.loads(json.dumps(EXPECTED_ROWS[what](conn)))
@@ -158,9 +171,75 @@ def test_csv_cells_read_back_as_the_printable_text(values: list[str]) -> None:
 
     columns = [f"c{i}" for i in range(len(values))]
     out = io.StringIO()
-    write_csv(out, columns, [dict(zip(columns, values, strict=True))])
+    write_csv(out, columns, [values])
     (row,) = _csv(out.getvalue())
     assert list(row.values()) == [printable(v) for v in values]
+
+
+# Cell values of every kind a row may hold, mostly the plain ones a query returns.
+PLAIN_VALUE = MARKUP_TEXT | st.integers() | st.none()
+ODD_VALUE = (
+    st.floats() | st.booleans() | st.binary(max_size=3) | st.lists(MARKUP_TEXT, max_size=2)
+    | st.dictionaries(st.text(max_size=2), MARKUP_TEXT, max_size=2)
+)  # fmt: skip
+CSV_COLUMNS = ("a", "b", "c")
+
+
+def _csv_cell_by_cell(columns: tuple[str, ...], rows: list[list]) -> str:
+    """What the CSV export wrote before it learnt to write a batch a column at a time."""
+    from chronicle.exporters.text import cell
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([cell(v) for v in values] for values in rows)
+    return out.getvalue()
+
+
+@given(
+    st.integers(1, 3).flatmap(
+        lambda width: st.lists(
+            st.lists(
+                st.one_of(PLAIN_VALUE, PLAIN_VALUE, ODD_VALUE), min_size=width, max_size=width
+            ),
+            max_size=9,
+        )
+    ),
+    st.integers(1, 4),
+)
+@example([["two\nlines", 1], ["plain", None]], 4)
+@example([["a, b", ""], ['say "x"', "\xa0\t"]], 4)
+@example([["x", 2, None], ["\x1b[2J", None, "\u202e"], [None, True, 1.0]], 2)
+@example([[""], [None], ["x"]], 2)
+def test_csv_writes_each_row_as_its_cells_make_it(rows: list[list], batch: int) -> None:
+    from chronicle.exporters.tabular import write_csv
+
+    columns = CSV_COLUMNS[: len(rows[0]) if rows else 1]
+    out = io.StringIO()
+    write_csv(out, columns, rows, batch=batch)
+    assert out.getvalue() == _csv_cell_by_cell(columns, rows)
+
+
+def test_csv_takes_a_missing_value_as_an_empty_cell() -> None:
+    assert export_rows._values_in(("a", "b"))({"a": 1, "b": 2}) == (1, 2)
+    assert list(export_rows._values_in(("a", "b"))({"b": 2})) == [None, 2]
+    assert export_rows._values_in(("a",))({"a": 1}) == (1,)
+
+
+def test_csv_escapes_a_control_character_among_plain_rows() -> None:
+    from chronicle.exporters.tabular import write_csv
+
+    rows = [[f"row {i}", i] for i in range(10)]
+    rows[7][0] = "\x1b[2Jrow 7\r"
+    out = io.StringIO()
+    write_csv(out, ("a", "b"), rows, batch=4)
+    assert "\x1b" not in out.getvalue() and "\r" not in out.getvalue()
+    assert [r["a"] for r in _csv(out.getvalue())][6:8] == ["row 6", "\\x1b[2Jrow 7\\x0d"]
+
+
+@given(MARKUP_TEXT | st.text())
+def test_has_control_is_whether_printable_changes_the_text(text: str) -> None:
+    assert has_control(text) == (printable(text) != text)
 
 
 @given(st.text())

@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import operator
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +70,35 @@ def table_rows(
     if what == "history":
         return ("event_id", *queries.HISTORY_COLUMNS), queries.iter_history(conn, as_of, flt=flt)
     return LOG_COLUMNS, log(as_of)
+
+
+def table_values(
+    conn: sqlite3.Connection, what: str, scope: Scope, log: Callable[[int | None], Iterator[dict]]
+) -> tuple[Sequence[str], Iterable[Sequence[Any]]]:
+    """``table_rows`` as values in column order, which is all a CSV row needs.
+
+    The timeline's values come straight from its cursor: a dict per row, built
+    only to be taken apart again, was a sixth of a million-event export.
+    """
+    if what == "timeline":
+        values = queries.timeline_values(conn, scope.timeline_filter, scope.as_of)
+        return queries.TIMELINE_COLUMNS, values
+    columns, rows = table_rows(conn, what, scope, log)
+    return columns, map(_values_in(columns), rows)
+
+
+def _values_in(columns: Sequence[str]) -> Callable[[dict[str, Any]], Sequence[Any]]:
+    """A row's values in column order, a key it lacks being an empty cell."""
+    pick = operator.itemgetter(*columns)
+
+    def values(row: dict[str, Any]) -> Sequence[Any]:
+        try:
+            found = pick(row)
+        except KeyError:
+            return [row.get(c) for c in columns]
+        return found if len(columns) > 1 else (found,)
+
+    return values
 
 
 def all_events(conn: sqlite3.Connection, scope: Scope) -> Iterator[dict[str, Any]]:
