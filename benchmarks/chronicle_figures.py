@@ -529,12 +529,16 @@ def hook_single_append_p99(ctx: ChronicleContext) -> Figure:
     Each event is read (``queries.show``, untimed) before its correction is timed, as
     in the app, where the event a user corrects is the one open in the detail pane:
     what is timed is the append, not a cold read of an event nobody was looking at.
+    Like the reads, the corrections run in two passes over different events, and the
+    second is the figure: a correction also writes index pages all over the store
+    (the log's, the timeline's, the full-text segments), which the first pass finds
+    wherever the page cache left them.
     """
     from chronicle import queries
     from chronicle.commands import Commands
 
     commands = Commands(ctx.store, AUTHOR)
-    events = active_events(ctx, ctx.sampling.appends)
+    events = active_events(ctx, 2 * ctx.sampling.appends)
     samples = []
     for event_id, change in corrections(events, ctx.rng):
         queries.show(ctx.conn, event_id)
@@ -542,9 +546,11 @@ def hook_single_append_p99(ctx: ChronicleContext) -> Figure:
             lambda e=event_id, c=change: commands.correct(e, c, "benchmark: a later report differs")
         )
         samples.append(1000 * seconds)
-    stats = spread(samples)
+    half = len(samples) // 2
+    stats = spread(samples[half:])
     synchronous = ctx.conn.execute("PRAGMA synchronous").fetchone()[0]
-    return Figure(stats["p99_ms"], {**stats, "synchronous": synchronous})
+    details = {**stats, "first_pass": spread(samples[:half]), "synchronous": synchronous}
+    return Figure(stats["p99_ms"], details)
 
 
 HOOKS: tuple[Hook, ...] = (
