@@ -14,6 +14,7 @@ import gc
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,7 +201,7 @@ class Store:
         sync = os.environ.get("CHRONICLE_SYNCHRONOUS", "FULL").upper()
         if sync not in ("FULL", "NORMAL", "EXTRA"):
             raise StoreError(f"CHRONICLE_SYNCHRONOUS must be FULL, NORMAL or EXTRA, not {sync}")
-        self.conn.execute("PRAGMA journal_mode = WAL")
+        _switch_to_wal(self.conn)
         self.conn.execute(f"PRAGMA synchronous = {sync}")
         # A writer touches indexes all over a large store; SQLite's default 2 MB page
         # cache made a million-entry import re-read index pages it had just written.
@@ -533,6 +534,27 @@ def _statements(script: str) -> list[str]:
                 out.append(buf.strip())
             buf = ""
     return out
+
+
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    """Turn on WAL, waiting out other processes that are doing the same.
+
+    Changing the journal mode needs the file to itself, and SQLite answers "locked"
+    at once, without calling the busy handler, when several processes open a new
+    store together (``chronicle init`` run twice). So the wait is done here, up to
+    the same limit as every other lock.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    pause = 0.001
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 def _describe_sqlite(err: sqlite3.DatabaseError, path: Path) -> str:

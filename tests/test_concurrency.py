@@ -141,9 +141,22 @@ def test_four_writers_and_a_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert snapshot(store.conn) == incremental
 
 
+CREATION_ROUNDS = 25
+
+
 def test_writers_creating_the_same_new_store_at_once(tmp_path: Path) -> None:
-    """Two `chronicle init` started together: both succeed, the schema is made once."""
-    path = tmp_path / "new.db"
+    """Four `chronicle init` started together: all succeed, the schema is made once.
+
+    The race is narrow (one round in seven failed while the switch to WAL was not
+    waited out), so it is run on many new stores.
+    """
+    for round_number in range(CREATION_ROUNDS):
+        _create_together(tmp_path / str(round_number))
+
+
+def _create_together(folder: Path) -> None:
+    folder.mkdir()
+    path = folder / "new.db"
     go = FORK.Barrier(WRITERS)
 
     def create(number: int) -> dict:
@@ -153,7 +166,7 @@ def test_writers_creating_the_same_new_store_at_once(tmp_path: Path) -> None:
             Commands(store, "init").add("source.registered", payload)
         return {}
 
-    reports = [tmp_path / f"create{n}.json" for n in range(WRITERS)]
+    reports = [folder / f"create{n}.json" for n in range(WRITERS)]
     children = [_start(lambda n=n: _report_to(reports[n], lambda: create(n)))
                 for n in range(WRITERS)]  # fmt: skip
     for child in children:
