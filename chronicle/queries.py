@@ -445,15 +445,18 @@ def _version_row(conn: sqlite3.Connection, event_id: str, as_of: int | None) -> 
     return found
 
 
+def _missing_event(conn: sqlite3.Connection, event_id: str, as_of: int | None) -> QueryError:
+    """Why an event has no state to read: never recorded, or not yet as of ``as_of``."""
+    exists = conn.execute("SELECT 1 FROM event_versions WHERE event_id = ?", (event_id,)).fetchone()
+    if exists:
+        return QueryError(f"event {event_id!r} did not exist yet as of seq {as_of}")
+    return QueryError(f"unknown event {event_id!r}")
+
+
 def show(conn: sqlite3.Connection, event_id: str, as_of: int | None = None) -> EventDetail:
     row = _version_row(conn, event_id, as_of)
     if row is None:
-        exists = conn.execute(
-            "SELECT 1 FROM event_versions WHERE event_id = ?", (event_id,)
-        ).fetchone()
-        if exists:
-            raise QueryError(f"event {event_id!r} did not exist yet as of seq {as_of}")
-        raise QueryError(f"unknown event {event_id!r}")
+        raise _missing_event(conn, event_id, as_of)
     row["tags"] = json.loads(row["tags"])
     actors, citations = json.loads(row.pop("actors")), json.loads(row.pop("citations"))
     version = conn.execute(
@@ -563,7 +566,13 @@ def disputes(
     disputed_only: bool = False,
     decode: bool = True,
 ) -> list[dict[str, Any]]:
-    """Per event, property and about-entity: who claims what, and whether they disagree."""
+    """Per event, property and about-entity: who claims what, and whether they disagree.
+
+    An ``event_id`` that names no event (or none yet as of ``as_of``) is an error,
+    not an empty answer: a mistyped id must not read as "nobody disputes it".
+    """
+    if event_id is not None and _version_row(conn, event_id, as_of) is None:
+        raise _missing_event(conn, event_id, as_of)
     return list(
         iter_disputes(conn, as_of, event_id=event_id, disputed_only=disputed_only, decode=decode)
     )
