@@ -32,9 +32,10 @@ from chronicle.exporters.rows import (
     event_views,
     table_rows,
     table_values,
+    timeline_utf8,
 )
 from chronicle.exporters.spreadsheet import import_csv
-from chronicle.queries import TimelineFilter, density
+from chronicle.queries import TIMELINE_COLUMNS, TimelineFilter, density
 from chronicle.store import Store
 
 __all__ = [
@@ -142,6 +143,10 @@ def _write_stream(
     group_by: str,
     progress: Progress_ | None,
 ) -> int:
+    if fmt == "csv" and what == "timeline":  # the largest export, written as bytes throughout
+        values = _Counted(timeline_utf8(conn, scope), progress)
+        tabular.write_csv_utf8(out, TIMELINE_COLUMNS, values)
+        return values.n
     if fmt in tabular.TABULAR:
         read = table_values if fmt == "csv" else table_rows
         columns, rows = read(conn, what, scope, _log_reader(conn))

@@ -1,0 +1,152 @@
+"""The timeline's CSV from text fetched as UTF-8 bytes: the very bytes the str writer writes.
+
+``write_csv`` (text as str, one ``cell`` per value) is the reference: every row
+and every store must come out of ``write_csv_utf8`` byte for byte as it does.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from export_samples import export_text
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from chronicle import queries
+from chronicle.exporters.rows import Scope, timeline_utf8
+from chronicle.exporters.tabular import _control_bytes, write_csv, write_csv_utf8
+from chronicle.render import has_control
+from chronicle.store import Store
+
+# What makes a cell hard: CSV syntax, every kind of control, separators and direction
+# marks, letters whose UTF-8 shares a lead byte with a control (é, –, NBSP), empty text.
+HARD = (
+    ",", '"', "\n", "\r", "\r\n", "\t", "\x00", "\x1b", "\x1f", "\x7f", "\x85", "\x9f",
+    "\xa0", "é", "–", "\u2028", "\u2029", "\u202e", "\u2066", "\u2069", "\U0001f600", " ", "",
+)  # fmt: skip
+TEXT = st.lists(
+    st.sampled_from(HARD) | st.text(st.characters(codec="utf-8", exclude_categories=("Cs",))),
+    max_size=6,
+).map("".join)
+VALUE = TEXT | TEXT | st.integers() | st.none() | st.floats() | st.booleans()
+
+
+def _utf8(rows: list[list[Any]]) -> list[list[Any]]:
+    """The rows as a connection with a bytes text factory gives them."""
+    return [[v.encode() if isinstance(v, str) else v for v in row] for row in rows]
+
+
+def _reference(columns: tuple[str, ...], rows: list[list[Any]], batch: int = 256) -> bytes:
+    out = io.StringIO()
+    write_csv(out, columns, rows, batch=batch)
+    return out.getvalue().encode()
+
+
+def _through_file(columns: tuple[str, ...], rows: list[list[Any]], batch: int) -> bytes:
+    """As an export writes: a UTF-8 text layer over a binary file, bypassed for the rows."""
+    raw = io.BytesIO()
+    text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    write_csv_utf8(text, columns, rows, batch=batch)
+    text.flush()
+    return raw.getvalue()
+
+
+@given(
+    st.integers(1, 4).flatmap(
+        lambda width: st.lists(st.lists(VALUE, min_size=width, max_size=width), max_size=9)
+    ),
+    st.integers(1, 4),
+)
+@example([["a, b", 1, None], ['say "x"', 2, "\x1b[2J"]], 4)
+@example([["x\x1fy", "é–\u2028"], [None, "\x85"]], 1)
+@example([[""], [None], ["x"]], 2)
+@example([[1.5, 2.0, True, "\xa0"]], 1)
+def test_utf8_rows_are_written_as_the_str_writer_writes_them(rows: list[list], batch: int) -> None:
+    columns = ("a", "b", "c", "d")[: len(rows[0]) if rows else 2]
+    expected = _reference(columns, rows, batch)
+    assert _through_file(columns, _utf8(rows), batch) == expected
+    text = io.StringIO()  # no file under it: the encoded lines are decoded again
+    write_csv_utf8(text, columns, _utf8(rows), batch=batch)
+    assert text.getvalue().encode() == expected
+
+
+def test_the_control_bytes_are_those_that_begin_a_control_character() -> None:
+    controls = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000 and has_control(chr(c))]
+    assert _control_bytes() == bytes(sorted({c.encode()[0] for c in controls}))
+
+
+# --- over real stores ---------------------------------------------------------------------
+
+NAME = TEXT.map(str.strip).filter(lambda s: 0 < len(s) <= 60)
+EVENT = st.fixed_dictionaries(
+    {"title": NAME, "summary": TEXT, "place": NAME, "actor": NAME, "tag": NAME}
+)
+
+
+def _entry(n: int, entry_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"id": f"csv-{n:03d}", "type": entry_type, "author": "csv tests",
+            "recorded_at": f"2031-01-01T00:00:{n:02d}Z", "data": data}  # fmt: skip
+
+
+def _entries(events: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """A source, then per event a place, an actor, the event and a correction of its title."""
+    payloads: list[tuple[str, dict[str, Any]]] = [
+        ("source.registered", {"source_id": "src:s", "title": "S", "kind": "news"}),
+    ]
+    for i, e in enumerate(events):
+        payloads += [
+            ("entity.registered", {"entity_id": f"place:{i}", "kind": "place", "name": e["place"],
+                                   "aliases": []}),
+            ("entity.registered", {"entity_id": f"actor:{i}", "kind": "actor", "name": e["actor"],
+                                   "aliases": []}),
+            ("event.asserted", {"event_id": f"ev:{i}", "title": e["title"], "when": f"20{10 + i}",
+                                "place": f"place:{i}", "summary": e["summary"],
+                                "tags": [e["tag"], "all"] if i % 2 else [],
+                                "actors": [{"entity": f"actor:{i}", "role": e["tag"][:20] or None}],
+                                "citations": [{"source": "src:s"}]}),
+        ]  # fmt: skip
+    payloads += [
+        ("event.corrected", {"event_id": f"ev:{i}", "changes": {"title": e["summary"] or "t"},
+                             "reason": "r"})
+        for i, e in enumerate(events) if e["summary"].strip()
+    ]  # fmt: skip
+    return [_entry(n, t, d) for n, (t, d) in enumerate(payloads, start=1)]
+
+
+TAGGED = queries.TimelineFilter(tags=["all"])
+
+
+def _old_export(conn, flt: queries.TimelineFilter | None, as_of: int | None) -> bytes:
+    rows = queries.timeline_values(conn, flt, as_of)
+    return _reference(queries.TIMELINE_COLUMNS, list(rows))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(EVENT, min_size=1, max_size=5))
+def test_a_store_exports_its_timeline_as_the_str_writer_does(events: list[dict[str, str]]) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        store = Store.open(Path(scratch) / "s.db", create=True)
+        try:
+            store.append(_entries(events))
+            conn = store.conn
+            before_corrections = 1 + 3 * len(events)
+            scopes = [(None, None), (TAGGED, None), (None, before_corrections)]
+            for flt, as_of in scopes:
+                got = export_text(conn, "timeline", "csv", flt=flt, as_of=as_of).encode()
+                assert got == _old_export(conn, flt, as_of)
+                assert conn.text_factory is str
+        finally:
+            store.close()
+
+
+def test_the_connection_reads_text_as_str_again_when_a_reader_stops_early(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "s.db", create=True)
+    store.append(_entries([{"title": "t", "summary": "s", "place": "p", "actor": "a", "tag": "g"}]))
+    rows = timeline_utf8(store.conn, Scope())
+    assert isinstance(next(rows)[0], bytes)
+    rows.close()
+    assert store.conn.text_factory is str
+    store.close()
