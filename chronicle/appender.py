@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from chronicle.store import AppendResult, _Pending
 
 CHUNK = 512
+# A write goes bulk (Projector.go_bulk) once it has added more entries than this and
+# than the store held before it: remaking the indexes then costs less than the write
+# saves, and a small append never pays for rebuilding a large store's indexes.
+BULK_AFTER = 20_000
 LOG_INSERT = (
     "INSERT INTO log (seq, id, type, subject, subject_version, recorded_at, author, schema, "
     "data, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
@@ -43,6 +47,7 @@ class Appender:
     ) -> None:
         self.conn = conn
         self.seq, self.prev = head
+        self.bulk_after = max(BULK_AFTER, self.seq)
         self.expect = expect or {}
         self.projector = Projector(conn)
         self.versions: dict[str, int] = {}
@@ -76,6 +81,8 @@ class Appender:
             self.seen.add(item.entry_id)
             result.added.append(self.seq)
         self.conn.executemany(LOG_INSERT, rows)
+        if len(result.added) > self.bulk_after:
+            self.projector.go_bulk()
 
     def _logged(self, ids: set[str]) -> dict[str, tuple]:
         rows = self.conn.execute(

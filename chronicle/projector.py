@@ -20,9 +20,13 @@ from typing import Any
 
 from chronicle import rules
 from chronicle.chain import canonical_json
-from chronicle.schema import disputes_sql, timeline_order
+from chronicle.schema import disputes_sql, projection_indexes, timeline_order
 
 FLUSH_EVERY = 4096  # entries; bounds the memory a long import holds between flushes
+
+# Indexes a batch reads through while it writes (an event's old actors and citations
+# are deleted by event id): a bulk write keeps them, all others wait for its end.
+WRITE_LOOKUPS = frozenset({"event_actors_event", "event_citations_event"})
 
 
 _json = canonical_json
@@ -179,6 +183,27 @@ class Projector:
         self._aliased: set[str] = set()
         self._absent_events: set[str] = set()  # ids known not to exist (yet)
         self._absent_claims: set[str] = set()
+        self._dropped: list[str] = []  # indexes a bulk write made again at its finish
+
+    def go_bulk(self) -> None:
+        """Stop maintaining secondary indexes until ``finish``, which makes them anew.
+
+        Rows of a large import land all over each index, whose inserts then cost
+        more the larger the store grows; building an index once from the finished
+        table is a sort. It all happens inside the caller's transaction, so a write
+        that fails or is killed leaves the indexes as they were.
+        """
+        if self._dropped:
+            return
+        self._dropped = [name for name in projection_indexes() if name not in WRITE_LOOKUPS]
+        for name in self._dropped:
+            self.conn.execute(f"DROP INDEX {name}")
+
+    def _restore_indexes(self) -> None:
+        statements = projection_indexes()
+        for name in self._dropped:
+            self.conn.execute(statements[name])
+        self._dropped = []
 
     def expect_new(self, event_ids: set[str], claim_ids: set[str]) -> None:
         """Learn in two queries which ids a chunk is about to create are really new.
@@ -536,6 +561,7 @@ class Projector:
     def finish(self, checkpoint: int) -> None:
         """Flush, refresh what depends on many rows of the touched events, checkpoint."""
         self.flush()
+        self._restore_indexes()
         self._fill_dirty("dirty_claims", self.dirty_claims)
         self._fill_dirty("dirty_text", self.dirty_text)
         if self._aliased:

@@ -8,6 +8,8 @@ table and its triggers are never dropped by chronicle.
 
 from __future__ import annotations
 
+import re
+
 # Bumped whenever what the projections hold changes (a column, an order, a rule):
 # a store whose projections were made by another version rebuilds them on open.
 # 2: open-ended events sort after closed ones starting the same day.
@@ -163,6 +165,19 @@ CREATE VIRTUAL TABLE events_fts USING fts5 (
 );
 INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 0);
 """
+
+
+def projection_indexes() -> dict[str, str]:
+    """Each secondary index of the projection tables, by name, with the statement making it.
+
+    Read out of ``PROJECTION_TABLES`` so that a bulk write, which drops indexes and
+    makes them again once its rows are in, cannot drift from the schema.
+    """
+    return {
+        m.group(1): m.group(0)
+        for m in re.finditer(r"^CREATE INDEX (\w+) ON [^;]*", PROJECTION_TABLES, re.MULTILINE)
+    }
+
 
 CLAIMS_CURRENT = "SELECT * FROM claim_versions WHERE to_seq IS NULL"
 

@@ -345,6 +345,7 @@ class Store:
     def _replay(self) -> int:
         """Apply every logged entry to empty projections: no parsing of dates, no validation."""
         projector = Projector(self.conn)
+        projector.go_bulk()  # before the log is read: an open read blocks DROP INDEX
         last = 0
         rows = self.conn.execute(
             "SELECT seq, type, subject_version, schema, data FROM log ORDER BY seq"
