@@ -14,6 +14,7 @@ import gc
 import json
 import os
 import sqlite3
+import stat
 import threading
 import time
 import weakref
@@ -56,6 +57,9 @@ WRITER_CACHE_KIB = 64 * 1024
 WAL_CHECKPOINT_PAGES = 10_000
 CHECKPOINT_QUIET_S = 0.1
 MMAP_BYTES = 256 * 1024 * 1024
+# Imports at least this large, and rebuilds of stores this large, go through a
+# rollback journal (Store._journal_for): about 55,000 entries of the synthetic log.
+LARGE_WRITE_BYTES = 32 * 1024 * 1024
 LOG_COLUMNS = (
     "seq, id, type, subject, subject_version, recorded_at, author, schema, data, prev_hash, hash"
 )
@@ -173,6 +177,8 @@ class Store:
                 raise StoreError(f"cannot create {path.parent}: {err.strerror}") from None
         elif path.is_dir():
             raise StoreError(f"{path} is a directory, not a store file")
+        if readonly:
+            _undo_interrupted_write(path)
         try:
             conn = cls._connect(path, readonly)
             store = cls(conn, path, readonly)
@@ -237,9 +243,14 @@ class Store:
         return int(row[0]) if row else 0
 
     def close(self) -> None:
+        self._stop_background_checkpoints()
+        self.conn.close()
+
+    def _stop_background_checkpoints(self) -> None:
+        """End the checkpoint thread and its connection; the next commit starts another."""
         if self._stop_checkpointer is not None:
             self._stop_checkpointer()
-        self.conn.close()
+        self._checkpointer = self._stop_checkpointer = None
 
     def _committed(self) -> None:
         """Have the WAL copied back into the store file soon, off this thread."""
@@ -290,9 +301,46 @@ class Store:
             (prepare(raw, default_author, named=named) for raw in entries), expect=expect
         )
 
-    def import_lines(self, lines: Iterable[bytes | str], *, name: str = "input") -> AppendResult:
-        """Import NDJSON atomically; an error names the line it was found on."""
-        return self._append_pending(_parse_lines(lines, name))
+    def import_lines(
+        self, lines: Iterable[bytes | str], *, name: str = "input", size: int | None = None
+    ) -> AppendResult:
+        """Import NDJSON atomically; an error names the line it was found on.
+
+        ``size`` is the input's length in bytes when known (read from the file
+        itself when ``lines`` is one); a large import writes through a rollback
+        journal (see ``_journal_for``).
+        """
+        with self._journal_for(_input_size(lines) if size is None else size):
+            return self._append_pending(_parse_lines(lines, name))
+
+    @contextlib.contextmanager
+    def _journal_for(self, size: int | None) -> Iterator[None]:
+        """Write a large import or rebuild through a rollback journal, if the store is ours alone.
+
+        One transaction that writes gigabytes keeps every page it writes in the WAL,
+        and SQLite finds a page there by probing one hash table per 4,096 pages
+        written so far: the longer the import, the dearer each read of a page it
+        does not cache (the full-text index built at its end above all). Through a
+        rollback journal the new pages go straight into the file, and the journal
+        still undoes all of them if the import fails or is killed. Leaving WAL needs
+        the file to itself; when another connection has it open, the import keeps
+        the WAL. Either way the store is in WAL again afterwards.
+        """
+        if size is None or size < LARGE_WRITE_BYTES or not self._leave_wal():
+            yield
+            return
+        try:
+            yield
+        finally:
+            _switch_to_wal(self.conn)
+
+    def _leave_wal(self) -> bool:
+        self._stop_background_checkpoints()  # its connection would keep the WAL open
+        try:
+            mode = self.conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+        except sqlite3.OperationalError:
+            return False
+        return mode == "delete"
 
     def _append_pending(
         self, pending: Iterable[_Pending], *, expect: dict[str, int] | None = None
@@ -360,7 +408,8 @@ class Store:
     def rebuild(self) -> int:
         """Drop every projection and replay the log; returns the number of entries applied."""
         self._need_writable()
-        with _collector_paused(), self.transaction():
+        # It rewrites about the whole file: large when the store is.
+        with self._journal_for(self.path.stat().st_size), _collector_paused(), self.transaction():
             self._drop_projections()
             self._create_projections()
             return self._replay()
@@ -644,8 +693,40 @@ def _switch_to_wal(conn: sqlite3.Connection) -> None:
         pause = min(pause * 2, 0.05)
 
 
+def _undo_interrupted_write(path: Path) -> None:
+    """Roll back what a killed large import left in its journal, before a read-only open.
+
+    A read-only connection cannot undo a hot journal: SQLite refuses to open the
+    store. A writable connection undoes it on its first read, so one is opened for
+    that when there is a journal to undo and the file may be written. A journal
+    still in use by a live import is not hot: the read then waits like any other.
+    """
+    if not Path(f"{path}-journal").exists() or not os.access(path, os.W_OK):
+        return
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        pass  # the read-only open that follows reports what is wrong
+
+
+def _input_size(lines: Iterable[bytes | str]) -> int | None:
+    """Bytes left to read in a regular file handed in as ``lines``; None for anything else."""
+    try:
+        info = os.fstat(lines.fileno())  # type: ignore[attr-defined]
+        position = lines.tell()  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return None
+    return info.st_size - position if stat.S_ISREG(info.st_mode) else None
+
+
 def _describe_sqlite(err: sqlite3.DatabaseError, path: Path) -> str:
     text = str(err)
+    if getattr(err, "sqlite_errorname", "") == "SQLITE_READONLY_ROLLBACK":
+        return f"{path} holds a write that was cut short; open it once with write access to undo it"
     if "readonly" in text or "read-only" in text:
         return f"{path} is read-only: cannot write to the store"
     if "not a database" in text:

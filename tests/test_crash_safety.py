@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from support import snapshot
 
+from chronicle import store as store_module
 from chronicle.cli import load_seeds, seed_files
 from chronicle.store import Store
 
@@ -68,9 +69,12 @@ def stream_batch(tag: str, i: int) -> list[dict]:
     ]
 
 
-def _run_import(path: Path, lines: list[str]) -> None:
+def _run_import(path: Path, lines: list[str], large: bool = False) -> None:
+    """One import; a ``large`` one goes through the rollback journal, as a big file does."""
+    if large:
+        store_module.LARGE_WRITE_BYTES = 0  # in the forked child only
     with Store.open(path, create=True) as store:
-        store.import_lines(lines, name="crash.ndjson")
+        store.import_lines(lines, name="crash.ndjson", size=sum(map(len, lines)))
 
 
 def _run_stream(path: Path, tag: str) -> None:
@@ -79,7 +83,10 @@ def _run_stream(path: Path, tag: str) -> None:
             store.append(stream_batch(tag, i))
 
 
-def _run_rebuild(path: Path) -> None:
+def _run_rebuild(path: Path, large: bool = False) -> None:
+    """Rebuilds, one after another; ``large`` ones go through the rollback journal."""
+    if large:
+        store_module.LARGE_WRITE_BYTES = 0  # in the forked child only
     with Store.open(path) as store:
         while True:
             store.rebuild()
@@ -170,15 +177,18 @@ class Harness:
         self.attempts += 1
         self.interrupted[mode] = self.interrupted.get(mode, 0) + interrupted
 
-    def kill_import(self) -> None:
+    def kill_import(self, large: bool = False) -> None:
         tag = f"imp{self.attempts}"
         lines = import_file(tag)
-        killed = _killed_after(lambda: _run_import(self.path, lines),
+        killed = _killed_after(lambda: _run_import(self.path, lines, large),
                                self.rng.uniform(0, 1.2 * self.import_time))  # fmt: skip
         present = ids_like(self.path, f"{tag}-")
         assert len(present) in (0, len(lines)), f"import {tag} landed in part: {len(present)}"
-        self._count("import", killed and not present)
+        self._count("large import" if large else "import", killed and not present)
         assert_whole(self.path)
+
+    def kill_large_import(self) -> None:
+        self.kill_import(large=True)
 
     def kill_stream(self) -> None:
         tag = f"st{self.attempts}"
@@ -191,7 +201,8 @@ class Harness:
         assert_whole(self.path)
 
     def kill_rebuild(self) -> None:
-        killed = _killed_after(lambda: _run_rebuild(self.path), self.rng.uniform(0.02, 0.4))
+        large = self.attempts % 2 == 1
+        killed = _killed_after(lambda: _run_rebuild(self.path, large), self.rng.uniform(0.02, 0.4))
         self._count("rebuild", killed)
         assert_whole(self.path)
 
@@ -210,13 +221,15 @@ class Harness:
 @pytest.mark.slow
 def test_sigkill_at_random_moments_leaves_a_whole_store(tmp_path: Path) -> None:
     harness = Harness(tmp_path)
-    plan = [harness.kill_import, harness.kill_stream, harness.kill_import, harness.kill_rebuild,
-            harness.kill_stream, harness.kill_import, harness.kill_init]  # fmt: skip
+    plan = [harness.kill_import, harness.kill_stream, harness.kill_large_import,
+            harness.kill_rebuild, harness.kill_stream, harness.kill_import,
+            harness.kill_init]  # fmt: skip
     for i in range(KILLS):
         plan[i % len(plan)]()
     assert harness.attempts >= 50
     # The kills must have interrupted real work, or the test proves nothing.
     assert harness.interrupted["import"] >= 1, harness.interrupted
+    assert harness.interrupted["large import"] >= 1, harness.interrupted
     assert harness.interrupted["stream"] >= 4 and harness.interrupted["rebuild"] >= 4
     assert assert_whole(harness.path) > 0
 
