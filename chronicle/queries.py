@@ -27,6 +27,9 @@ TIMELINE_COLUMNS = (
 )  # fmt: skip
 
 
+# What a timeline row is, named column by column: the sources carry more (a key).
+_T_COLUMNS = ", ".join(f"t.{column}" for column in TIMELINE_COLUMNS)
+
 MIN_PREFIX = 3
 
 
@@ -175,7 +178,7 @@ _CURRENT_SOURCE = """
 SELECT e.event_id, e.display, e.when_edtf, e.earliest, e.latest, e.precision, e.approximate,
        e.uncertain, e.title, e.place_id, e.place, e.actor_names AS actors,
        e.tags, e.summary, e.status, e.merged_into, e.version, e.n_sources, e.n_claims,
-       e.disputed, e.updated_seq
+       e.disputed, e.updated_seq, e.rowid AS event_key
 FROM events e"""
 
 _AS_OF_SOURCE = """
@@ -239,7 +242,10 @@ def _filter_sql(
         where.append(f"EXISTS (SELECT 1 FROM json_each(t.tags) g WHERE g.value = :tag{i})")
     if f.search:
         params["fts"] = fts_query(f.search)
-        where.append(f"t.event_id IN ({_FTS_MATCHES.format(query=':fts')})")
+        if as_of is None:  # the events' rowids are the full-text keys: no hop through ids
+            where.append(f"t.event_key IN ({_FTS_KEYS.format(query=':fts')})")
+        else:
+            where.append(f"t.event_id IN ({_FTS_MATCHES.format(query=':fts')})")
     return where
 
 
@@ -248,10 +254,11 @@ def _filter_sql(
 # in its wide content table, and so did a lookup in the events table (400 bytes a
 # row): 100 ms for a common word (50k matches at 1M entries), 40 ms through the
 # narrow key table.
-_FTS_MATCHES = (
-    "SELECT x.event_id FROM event_keys x WHERE x.key IN "
-    "(SELECT rowid FROM events_fts WHERE events_fts MATCH {query})"
-)
+_FTS_KEYS = "SELECT rowid FROM events_fts WHERE events_fts MATCH {query}"
+_FTS_MATCHES = f"SELECT x.event_id FROM event_keys x WHERE x.key IN ({_FTS_KEYS})"
+# A timeline now, which reads each match's events row anyway (its dates, to sort),
+# goes from the key straight to that row: 240 -> 160 ms warm for a common word at a
+# million entries, and a tenth of the time cold, two index lookups fewer a match.
 
 
 def _actor_clause(as_of: int | None, name: str) -> str:
@@ -297,7 +304,7 @@ def timeline_values(
     conn: sqlite3.Connection, f: TimelineFilter | None = None, as_of: int | None = None
 ) -> Iterator[tuple]:
     """``timeline`` as bare tuples in ``TIMELINE_COLUMNS`` order, for writers of many rows."""
-    sql, params = _timeline_sql(conn, f or TimelineFilter(), as_of, "t.*")
+    sql, params = _timeline_sql(conn, f or TimelineFilter(), as_of, _T_COLUMNS)
     return iter(conn.execute(sql, params))
 
 
@@ -342,11 +349,11 @@ def events_by_id(
     params: dict[str, Any] = {"ids": json.dumps(list(ids))}
     pick = "t.event_id IN (SELECT value FROM json_each(:ids))"
     if as_of is None:
-        sql = f"SELECT t.* FROM ({_CURRENT_SOURCE}) t WHERE {pick}"
+        sql = f"SELECT {_T_COLUMNS} FROM ({_CURRENT_SOURCE}) t WHERE {pick}"
     else:
         params["as_of"] = as_of
         restrict = " AND event_id IN (SELECT value FROM json_each(:ids))"
-        sql = f"{_as_of_ctes(restrict)}SELECT t.* FROM ({_AS_OF_SOURCE}) t WHERE {pick}"
+        sql = f"{_as_of_ctes(restrict)}SELECT {_T_COLUMNS} FROM ({_AS_OF_SOURCE}) t WHERE {pick}"
     rows = (dict(zip(TIMELINE_COLUMNS, r, strict=True)) for r in conn.execute(sql, params))
     return {r["event_id"]: r for r in rows}
 
@@ -359,7 +366,7 @@ def timeline_count(conn: sqlite3.Connection) -> int:
 def timeline_page(conn: sqlite3.Connection, first: int, last: int) -> list[dict[str, Any]]:
     """Current timeline rows first..last (1-based ordinals), by keyset range on the order."""
     sql = (
-        f"SELECT o.ord, t.* FROM timeline_order o JOIN ({_CURRENT_SOURCE}) t "
+        f"SELECT o.ord, {_T_COLUMNS} FROM timeline_order o JOIN ({_CURRENT_SOURCE}) t "
         "ON t.event_id = o.event_id WHERE o.ord BETWEEN ? AND ? ORDER BY o.ord"
     )
     return [

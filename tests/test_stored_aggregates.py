@@ -124,6 +124,17 @@ def test_full_text_hits_map_to_their_events(seeded: Store) -> None:
     assert_aggregates_fresh(conn)
 
 
+@pytest.mark.parametrize("words", ["Kidal", "withdrawal", "MINUSMA", "Wagner", "coup", "Algiers"])
+def test_a_searched_timeline_now_and_as_of_the_head_agree(seeded: Store, words: str) -> None:
+    """Now the search goes from full-text keys to event rows; as of a seq, through ids."""
+    conn, head = seeded.conn, seeded.head()[0]
+    now = queries.timeline_ids(conn, queries.TimelineFilter(search=words))
+    found = queries.search_ids(conn, words)
+    assert now == [e for e in queries.timeline_ids(conn) if e in found]
+    assert now == queries.timeline_ids(conn, queries.TimelineFilter(search=words), as_of=head)
+    assert now, words
+
+
 def test_seeded_timeline_lists_actor_names(seeded: Store) -> None:
     rows = list(queries.timeline(seeded.conn))
     assert any(r["actors"] and "; " in r["actors"] for r in rows)
