@@ -34,8 +34,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-import edtf
-
 from chronicle.errors import ChronicleError
 
 __all__ = [
@@ -479,6 +477,18 @@ def _parse_fast(text: str) -> DateBounds | None:
 _LIBRARY_LOCK = threading.Lock()
 
 
+@functools.cache
+def _library() -> Any:
+    """The edtf package, imported the first time a date needs more than the fast path.
+
+    Its grammar takes 60-80 ms to import, which every command paid at start-up
+    even though most of them (reads, the usual dates) never reach it.
+    """
+    import edtf
+
+    return edtf
+
+
 def _library_parse(text: str) -> Any:
     """Parse with the edtf package, turning every failure into a DateError.
 
@@ -488,7 +498,7 @@ def _library_parse(text: str) -> Any:
     """
     with _LIBRARY_LOCK, contextlib.redirect_stdout(io.StringIO()):
         try:
-            return edtf.parse_edtf(text)
+            return _library().parse_edtf(text)
         except Exception:  # EDTFParseException, but also its internal errors
             raise _not_edtf(text) from None
 
@@ -509,22 +519,22 @@ def _flags(node: Any) -> tuple[bool, bool]:
 
 def _library_point(node: Any, text: str) -> _Point:
     approximate, uncertain = _flags(node)
-    inner = node.date if isinstance(node, edtf.UncertainOrApproximate) else node
-    if isinstance(inner, edtf.Season):
+    inner = node.date if isinstance(node, _library().UncertainOrApproximate) else node
+    if isinstance(inner, _library().Season):
         return _season_point(int(inner.year), int(inner.season), approximate, uncertain, text)
     lo, hi = _strict(inner, text)
     return _Point(lo, hi, _shape(lo, hi), approximate, uncertain)
 
 
 def _library_end(node: Any, text: str) -> _End:
-    if isinstance(node, edtf.UnspecifiedIntervalSection):
+    if isinstance(node, _library().UnspecifiedIntervalSection):
         return _Side.OPEN if node.is_open else _Side.UNKNOWN
     return _library_point(node, text)
 
 
 def _refuse_unsupported(node: Any, text: str) -> None:
     """Refuse forms whose strict bounds would misstate what the writer meant."""
-    if isinstance(node, edtf.OneOfASet | edtf.MultipleDates):
+    if isinstance(node, _library().OneOfASet | _library().MultipleDates):
         raise DateError(f"lists of dates are not supported, use an interval: {_shown(text)}")
     if "^" in text:
         raise DateError(f"qualified seasons (^) are not supported: {_shown(text)}")
@@ -535,7 +545,7 @@ def _refuse_unsupported(node: Any, text: str) -> None:
 def _parse_library(text: str) -> DateBounds:
     node = _library_parse(text)
     _refuse_unsupported(node, text)
-    if isinstance(node, edtf.Interval):
+    if isinstance(node, _library().Interval):
         start, end = text.split("/", 1)
         return _interval_bounds(
             text, _library_end(node.lower, start), _library_end(node.upper, end)
