@@ -636,7 +636,7 @@ class _Checkpointer:
                 return True
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn = Store._connect(self.path, readonly=False)
         conn.execute(f"PRAGMA synchronous = {self.synchronous}")
         return conn
 
@@ -704,7 +704,7 @@ def _undo_interrupted_write(path: Path) -> None:
     if not Path(f"{path}-journal").exists() or not os.access(path, os.W_OK):
         return
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn = Store._connect(path, readonly=False)
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         finally:

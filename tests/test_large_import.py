@@ -50,6 +50,13 @@ def _import(path: Path, log: Path) -> tuple[dict, str]:
         return snapshot(store.conn), store.conn.execute("PRAGMA journal_mode").fetchone()[0]
 
 
+def _store_with_a_source(path: Path) -> dict:
+    """A new store holding one source; its projections."""
+    with Store.open(path, create=True) as store:
+        store.append([source("src:first")])
+        return snapshot(store.conn)
+
+
 def _modes_seen(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The journal mode in force each time the projector flushes, filled in as it runs."""
     seen: list[str] = []
@@ -89,8 +96,7 @@ def test_another_connection_keeps_the_import_in_the_wal(
 ) -> None:
     """A reader with the store open (the app, say) keeps its snapshot: the WAL stays."""
     path = tmp_path / "shared.db"
-    with Store.open(path, create=True) as first:
-        first.append([source("src:first")])
+    _store_with_a_source(path)
     log = _log_file(tmp_path / "big.ndjson", 100)
     seen = _modes_seen(monkeypatch)
     monkeypatch.setattr(store_module, "LARGE_WRITE_BYTES", 0)
@@ -106,9 +112,7 @@ def test_a_failed_large_import_leaves_nothing_and_the_wal_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "failed.db"
-    with Store.open(path, create=True) as store:
-        store.append([source("src:first")])
-        before = snapshot(store.conn)
+    before = _store_with_a_source(path)
     log = _log_file(tmp_path / "bad.ndjson", 200)
     with log.open("a", encoding="utf-8") as handle:
         handle.write('{"id": "broken", "type": "event.asserted"}\n')
