@@ -12,15 +12,13 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chronicle import rules
 from chronicle.chain import canonical_json, entry_hash
 from chronicle.errors import ConflictError, EntryError
+from chronicle.intake import AppendResult, PendingEntry
 from chronicle.projector import Projector
-
-if TYPE_CHECKING:
-    from chronicle.store import AppendResult, _Pending
 
 CHUNK = 512
 # A write goes bulk (Projector.go_bulk) once it has added more entries than this and
@@ -53,12 +51,12 @@ class Appender:
         self.versions: dict[str, int] = {}
         self.seen: set[str] = set()
 
-    def write(self, pending: Iterable[_Pending], result: AppendResult) -> None:
+    def write(self, pending: Iterable[PendingEntry], result: AppendResult) -> None:
         for chunk in chunks(pending):
             self._write_chunk(chunk, result)
         self.projector.finish(self.seq)
 
-    def _write_chunk(self, chunk: list[_Pending], result: AppendResult) -> None:
+    def _write_chunk(self, chunk: list[PendingEntry], result: AppendResult) -> None:
         logged = self._logged({item.entry_id for item in chunk})
         self._load_versions({item.subject for item in chunk} - self.versions.keys())
         self.projector.expect_new(
@@ -102,7 +100,7 @@ class Appender:
         for subject in subjects:
             self.versions[subject] = found.get(subject, 0)
 
-    def _already_logged(self, item: _Pending, logged: dict[str, tuple]) -> bool:
+    def _already_logged(self, item: PendingEntry, logged: dict[str, tuple]) -> bool:
         if item.entry_id in self.seen:
             raise EntryError(f"{item.where}entry id {item.entry_id!r} appears twice in this input")
         row = logged.get(item.entry_id)
@@ -125,7 +123,7 @@ class Appender:
         self.versions[subject] = current + 1
         return current + 1
 
-    def _row(self, version: int, item: _Pending) -> tuple:
+    def _row(self, version: int, item: PendingEntry) -> tuple:
         data_json = canonical_json(item.stored)
         digest = entry_hash(
             self.seq, item.entry_id, item.entry_type, item.subject, version,

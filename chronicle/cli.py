@@ -24,6 +24,7 @@ import click
 from chronicle import exports, queries
 from chronicle.commands import Commands, citations_from, new_id, parse_field
 from chronicle.errors import ChronicleError, EntryError
+from chronicle.importers.spreadsheet import import_csv
 from chronicle.render import console, literal, printable, table
 from chronicle.store import Store
 from chronicle.vocabulary import interchange_schema
@@ -124,7 +125,7 @@ def import_(obj: Context, file: str) -> None:
             if path.suffix.lower() == ".csv":
                 with path.open(encoding="utf-8-sig", newline="") as text:
                     author = obj.commands(store).author
-                    result = exports.import_csv(store, text, name=path.name, author=author)
+                    result = import_csv(store, text, name=path.name, author=author)
             else:
                 with path.open("rb") as handle:
                     result = store.import_lines(handle, name=path.name)

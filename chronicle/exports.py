@@ -34,7 +34,6 @@ from chronicle.exporters.rows import (
     table_values,
     timeline_utf8,
 )
-from chronicle.exporters.spreadsheet import import_csv
 from chronicle.queries import TIMELINE_COLUMNS, TimelineFilter, density
 from chronicle.store import Store
 
@@ -48,7 +47,6 @@ __all__ = [
     "TerminalProgress",
     "check",
     "export_file",
-    "import_csv",
     "metadata_path",
     "write_export",
 ]

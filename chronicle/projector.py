@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from chronicle import rules
 from chronicle.chain import canonical_json
 from chronicle.schema import disputes_sql, projection_indexes, timeline_order
+from chronicle.vocabulary import ENTRY_TYPES
 
 FLUSH_EVERY = 4096  # entries; bounds the memory a long import holds between flushes
 
@@ -308,8 +310,7 @@ class Projector:
     # --- applying -------------------------------------------------------------------
 
     def apply(self, seq: int, entry_type: str, data: dict[str, Any], version: int) -> None:
-        handler = getattr(self, "_" + entry_type.replace(".", "_"))
-        for event_id in handler(seq, data, version):
+        for event_id in HANDLERS[entry_type](self, seq, data, version):
             self._pending.touches.append((event_id, seq))
         self._pending.entries += 1
         if self._pending.entries >= FLUSH_EVERY:
@@ -587,6 +588,37 @@ class Projector:
         self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (event_id TEXT PRIMARY KEY)")
         self.conn.execute(f"DELETE FROM temp.{table}")
         self.conn.executemany(f"INSERT INTO temp.{table} VALUES (?)", [(e,) for e in ids])
+
+
+# What each entry type does to the projections, by type: every type of the
+# vocabulary has exactly one handler, checked below when the module loads, so a type
+# added to the vocabulary without a projection fails at import, not at its first append.
+Handler = Callable[[Projector, int, dict[str, Any], int], list[str]]
+HANDLERS: dict[str, Handler] = {
+    "source.registered": Projector._source_registered,
+    "entity.registered": Projector._entity_registered,
+    "entity.aliased": Projector._entity_aliased,
+    "event.asserted": Projector._event_asserted,
+    "event.corrected": Projector._event_corrected,
+    "event.retracted": Projector._event_retracted,
+    "event.merged": Projector._event_merged,
+    "event.linked": Projector._event_linked,
+    "claim.asserted": Projector._claim_asserted,
+    "claim.ranked": Projector._claim_ranked,
+    "claim.retracted": Projector._claim_retracted,
+}
+
+
+def _check_handlers() -> None:
+    missing, extra = set(ENTRY_TYPES) - HANDLERS.keys(), HANDLERS.keys() - set(ENTRY_TYPES)
+    if missing or extra:
+        raise ImportError(
+            f"projector handlers do not match the vocabulary: missing {sorted(missing)}, "
+            f"unknown {sorted(extra)}"
+        )
+
+
+_check_handlers()
 
 
 def rebuild_order(conn: sqlite3.Connection) -> None:

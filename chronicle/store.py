@@ -19,15 +19,15 @@ import threading
 import time
 import weakref
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from chronicle.appender import Appender
 from chronicle.chain import GENESIS, row_hash
-from chronicle.dates import DateError, parse_edtf
-from chronicle.errors import ConflictError, EntryError, StoreError
+from chronicle.errors import ConflictError, StoreError
+from chronicle.intake import AppendResult, PendingEntry, parse_lines, prepare
 from chronicle.projector import Projector, rebuild_order
 from chronicle.schema import (
     LOG,
@@ -36,18 +36,7 @@ from chronicle.schema import (
     PROJECTION_VERSION,
     VIEWS,
 )
-from chronicle.timestamps import normalize, utc_now
 from chronicle.upcasting import upcast
-from chronicle.vocabulary import (
-    CURRENT_SCHEMA,
-    MAX_LINE_BYTES,
-    SUBJECT_FIELD,
-    Envelope,
-    payload_check,
-    validate_envelope,
-    validate_envelope_json,
-    validate_payload,
-)
 
 STORE_FORMAT = "1"
 HEAD_KEY = "head"  # store_meta key: "seq:hash" of the last entry written
@@ -65,23 +54,6 @@ LOG_COLUMNS = (
 )
 
 
-def _check_timestamp(value: str) -> str:
-    try:
-        return normalize(value)
-    except ValueError:
-        raise EntryError(f"recorded_at {value!r} is not an ISO-8601 time") from None
-
-
-@dataclass
-class AppendResult:
-    added: list[int] = field(default_factory=list)
-    skipped: int = 0
-
-    @property
-    def first(self) -> int | None:
-        return self.added[0] if self.added else None
-
-
 @dataclass
 class VerifyResult:
     ok: bool
@@ -89,68 +61,6 @@ class VerifyResult:
     head_hash: str
     first_bad: int | None = None
     problem: str | None = None
-
-
-@dataclass
-class _Pending:
-    """One validated entry, ready to be numbered and written."""
-
-    entry_id: str
-    entry_type: str
-    subject: str
-    author: str
-    recorded_at: str
-    schema: int
-    stored: dict[str, Any]  # the payload as it is written to the log
-    data: dict[str, Any]  # the payload at the current schema, for the projection
-    where: str = ""  # where it came from, for error messages ("seeds.ndjson, line 4: ")
-
-
-def _with_bounds(entry_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Parse each EDTF field once, now, and keep what was understood in the payload."""
-    try:
-        if entry_type == "event.asserted" and "when_bounds" not in data:
-            return {**data, "when_bounds": parse_edtf(data["when"]).to_dict()}
-        if entry_type == "event.corrected":
-            changes = data["changes"]
-            if "when" in changes and "when_bounds" not in changes:
-                bounds = parse_edtf(changes["when"]).to_dict()
-                return {**data, "changes": {**changes, "when_bounds": bounds}}
-        needs_published = "published" in data and "published_bounds" not in data
-        if entry_type == "source.registered" and needs_published:
-            return {**data, "published_bounds": parse_edtf(data["published"]).to_dict()}
-    except DateError as err:
-        raise EntryError(str(err)) from None
-    return data
-
-
-def prepare(raw: Any, default_author: str | None = None, *, named: bool = True) -> _Pending:
-    """Validate one interchange entry at the edge; raises EntryError with one line.
-
-    ``named`` errors name the entry (imports, files); commands built from a user's
-    flags pass False, since the generated entry id would mean nothing to them.
-    """
-    if isinstance(raw, dict) and default_author and "author" not in raw:
-        raw = {**raw, "author": default_author}
-    return _prepare_envelope(validate_envelope(raw), named)
-
-
-def _prepare_envelope(env: Envelope, named: bool) -> _Pending:
-    """Everything after the envelope's shape: dates, upcasting, payload, subject, time."""
-    entry_type, entry_id = env["type"], env["id"]
-    schema = env.get("schema", CURRENT_SCHEMA[entry_type])
-    stored = _with_bounds(entry_type, env["data"]) if isinstance(env["data"], dict) else {}
-    data = upcast(entry_type, schema, stored)
-    where = f"entry {entry_id} ({entry_type}): data." if named else ""
-    data = validate_payload(entry_type, data, where)
-    payload_check(entry_type, data)
-    subject = data[SUBJECT_FIELD[entry_type]]
-    if env.get("subject", subject) != subject:
-        raise EntryError(
-            f"entry {entry_id}: subject {env['subject']!r} is not the payload's {subject!r}"
-        )
-    recorded_at = _check_timestamp(env["recorded_at"]) if "recorded_at" in env else utc_now()
-    return _Pending(entry_id, entry_type, subject, env["author"], recorded_at, schema, stored, data)
 
 
 class Store:
@@ -311,7 +221,7 @@ class Store:
         journal (see ``_journal_for``).
         """
         with self._journal_for(_input_size(lines) if size is None else size):
-            return self._append_pending(_parse_lines(lines, name))
+            return self._append_pending(parse_lines(lines, name))
 
     @contextlib.contextmanager
     def _journal_for(self, size: int | None) -> Iterator[None]:
@@ -343,7 +253,7 @@ class Store:
         return mode == "delete"
 
     def _append_pending(
-        self, pending: Iterable[_Pending], *, expect: dict[str, int] | None = None
+        self, pending: Iterable[PendingEntry], *, expect: dict[str, int] | None = None
     ) -> AppendResult:
         self._need_writable()
         result = AppendResult()
@@ -738,27 +648,6 @@ def _describe_sqlite(err: sqlite3.DatabaseError, path: Path) -> str:
     if "unable to open" in text:
         return f"cannot open {path}"
     return f"store {path}: {text}"
-
-
-def _parse_lines(lines: Iterable[bytes | str], name: str) -> Iterator[_Pending]:
-    for number, line in enumerate(lines, start=1):
-        try:
-            if isinstance(line, bytes):
-                if len(line) > MAX_LINE_BYTES:
-                    raise EntryError(f"line longer than {MAX_LINE_BYTES} bytes")
-                try:
-                    line = line.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise EntryError("not valid UTF-8") from None
-            if not line.strip():
-                continue
-            if len(line) > MAX_LINE_BYTES:
-                raise EntryError(f"line longer than {MAX_LINE_BYTES} bytes")
-            item = _prepare_envelope(validate_envelope_json(line), named=True)
-        except EntryError as err:
-            raise EntryError(f"{name}, line {number}: {err}") from None
-        item.where = f"{name}, line {number}: "
-        yield item
 
 
 def log_row_to_entry(row: tuple) -> dict[str, Any]:

@@ -19,9 +19,10 @@ from export_samples import build_store, export_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chronicle import exports, queries
+from chronicle import queries
 from chronicle.cli import cli, seed_files
 from chronicle.errors import EntryError
+from chronicle.importers.spreadsheet import import_csv
 from chronicle.store import Store
 
 REGISTRATIONS = ("source.registered", "entity.registered", "entity.aliased")
@@ -49,7 +50,7 @@ def empty(tmp_path: Path) -> Store:
 
 
 def _import(store: Store, text: str, name: str = "sheet.csv"):
-    return exports.import_csv(store, io.StringIO(text, newline=""), name=name, author=AUTHOR)
+    return import_csv(store, io.StringIO(text, newline=""), name=name, author=AUTHOR)
 
 
 def _sheet(*rows: list[str]) -> str:

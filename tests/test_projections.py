@@ -8,8 +8,9 @@ import subprocess
 import pytest
 from support import actor, entry, event, snapshot, source
 
-from chronicle import queries
+from chronicle import projector, queries
 from chronicle.store import Store
+from chronicle.vocabulary import ENTRY_TYPES
 
 
 def _correct(event_id: str, reason: str = "r", **changes) -> dict:
@@ -195,3 +196,10 @@ def test_as_of_a_time_means_the_last_entry_recorded_by_then(store: Store) -> Non
         queries.show(conn, "ev:a", queries.resolve_as_of(conn, "2026-01-02")).event["title"]
         == "ev:a"
     )
+
+
+def test_every_entry_type_has_exactly_one_projector_handler(monkeypatch) -> None:
+    assert set(projector.HANDLERS) == set(ENTRY_TYPES)
+    monkeypatch.delitem(projector.HANDLERS, "claim.ranked")
+    with pytest.raises(ImportError, match=r"missing \['claim.ranked'\]"):
+        projector._check_handlers()

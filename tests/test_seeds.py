@@ -20,7 +20,8 @@ import pytest
 from click.testing import CliRunner
 
 from chronicle.cli import cli, seed_files
-from chronicle.store import Store, prepare
+from chronicle.intake import prepare
+from chronicle.store import Store
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._:-]*$")
 ID_PREFIX = {

@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 from support import actor, entry, event, place, snapshot, source
 
+from chronicle import intake
 from chronicle import store as store_module
 from chronicle.errors import ConflictError, EntryError, StoreError
 from chronicle.store import Store
@@ -113,7 +114,7 @@ def test_dates_are_parsed_once_and_kept_in_the_entry(store: Store, monkeypatch) 
     def refuse(_text: str) -> None:
         raise AssertionError("replay must not parse dates")
 
-    monkeypatch.setattr(store_module, "parse_edtf", refuse)
+    monkeypatch.setattr(intake, "parse_edtf", refuse)
     store.rebuild()
     assert store.conn.execute("SELECT earliest FROM events").fetchone() == ("2024-07-25",)
 

@@ -8,7 +8,7 @@ import pytest
 from support import entry
 
 from chronicle.errors import EntryError
-from chronicle.store import prepare
+from chronicle.intake import prepare
 from chronicle.vocabulary import (
     MAX_REASON,
     MAX_TITLE,

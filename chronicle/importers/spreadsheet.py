@@ -19,7 +19,8 @@ from typing import Any
 from chronicle import queries
 from chronicle.chain import canonical_json
 from chronicle.errors import EntryError
-from chronicle.store import AppendResult, Store
+from chronicle.intake import AppendResult
+from chronicle.store import Store
 
 # Columns the export writes that a row may carry but which the store computes.
 COMPUTED = {
