@@ -8,8 +8,8 @@ transactions make sure of the second, ``main`` of the first.
 from __future__ import annotations
 
 import contextlib
-import csv
 import functools
+import itertools
 import json
 import os
 import sqlite3
@@ -17,13 +17,14 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import click
 
 from chronicle import exports, queries
 from chronicle.commands import Commands, citations_from, new_id, parse_field
 from chronicle.errors import ChronicleError, EntryError
+from chronicle.exporters.text import json_text
 from chronicle.importers.spreadsheet import import_csv
 from chronicle.render import console, literal, printable, table
 from chronicle.store import Store
@@ -430,28 +431,11 @@ def _format_option(fn):
 
 
 def emit(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, title=None) -> None:
-    """Write rows as a rich table, a JSON array or CSV, streaming where the format allows."""
-    out = sys.stdout
-    if fmt == "json":
-        out.write("[")
-        for i, row in enumerate(rows):
-            out.write(("," if i else "") + "\n" + json.dumps(row, ensure_ascii=False))
-        out.write("\n]\n")
-    elif fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow(_csv_value(row.get(c)) for c in columns)
-    else:
+    """Write rows as a table on the terminal, or through the exporters' writer of ``fmt``."""
+    if fmt == "table":
         console().print(table(rows, columns, title))
-
-
-def _csv_value(value: Any) -> Any:
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+    else:
+        exports.write_rows(_stdout(), fmt, columns, rows)
 
 
 TIMELINE_TABLE = ("event_id", "display", "title", "place", "actors", "disputed")
@@ -496,9 +480,10 @@ def timeline_cmd(obj: Context, flt: queries.TimelineFilter, as_of, fmt) -> None:
     """The chronology, in date order."""
     with obj.open(readonly=True) as store:
         seq = queries.resolve_as_of(store.conn, as_of)
-        rows = queries.timeline(store.conn, flt, seq)
-        columns = TIMELINE_TABLE if fmt == "table" else queries.TIMELINE_COLUMNS
-        emit(rows, columns, fmt)
+        if fmt == "table":
+            emit(queries.timeline(store.conn, flt, seq), TIMELINE_TABLE, fmt)
+        else:
+            exports.write_export(store.conn, "timeline", fmt, _stdout(), flt, seq)
 
 
 @cli.command()
@@ -512,7 +497,7 @@ def show(obj: Context, event_id: str, as_of: str | None, fmt: str) -> None:
         seq = queries.resolve_as_of(store.conn, as_of)
         detail = queries.show(store.conn, event_id, seq)
     if fmt == "json":
-        click.echo(json.dumps(detail.__dict__, ensure_ascii=False, indent=2))
+        click.echo(json_text(detail.__dict__, indent=2))
         return
     _print_detail(detail)
 
@@ -582,9 +567,9 @@ def disputes_cmd(obj: Context, event_id, show_all, as_of, fmt) -> None:
 
 def _claim_words(claim: dict[str, Any]) -> str:
     lo, best, hi = (claim.get(k) for k in ("low", "best", "high"))
-    figure = _csv_value(best) if best is not None else None
+    figure = printable(best) if best is not None else None
     if lo is not None or hi is not None:
-        ends = (_csv_value(v) if v is not None else "…" for v in (lo, hi))
+        ends = (printable(v) if v is not None else "…" for v in (lo, hi))
         figure = "–".join(str(e) for e in ends)
     words = claim.get("value_text")
     said = f"{figure} ({words})" if figure is not None and words else (figure or words)
@@ -602,12 +587,9 @@ def log_cmd(obj: Context, start, limit, subject, ndjson, fmt) -> None:
     """The log itself, oldest first."""
     with obj.open(readonly=True) as store:
         if ndjson:
-            out = sys.stdout
-            for i, entry in enumerate(store.entries(start)):
-                if limit is not None and i >= limit:
-                    break
-                if subject is None or entry["subject"] == subject:
-                    out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            entries = itertools.islice(store.entries(start), limit)
+            mine = (e for e in entries if subject is None or e["subject"] == subject)
+            emit(mine, queries.LOG_COLUMNS, "ndjson")
             return
         rows = queries.log_entries(store.conn, start=start, limit=limit, subject=subject)
         emit(rows, queries.LOG_COLUMNS, fmt)
@@ -638,8 +620,7 @@ def export_cmd(obj: Context, what, fmt, output, title, group_by, flt, as_of) -> 
             elif fmt == "sqlite":
                 raise click.UsageError("the sqlite format needs --output FILE")
             else:
-                stdout = click.get_binary_stream("stdout")
-                result = exports.write_export(store.conn, what, fmt, stdout, flt, seq, **options)
+                result = exports.write_export(store.conn, what, fmt, _stdout(), flt, seq, **options)
     if result.path:
         extra = f" and {result.metadata}" if result.metadata else ""
         _say(f"exported {result.rows} rows to {result.path}{extra}")
@@ -669,6 +650,11 @@ def tui(obj: Context) -> None:
 
 
 # --- entry point ---------------------------------------------------------------------
+
+
+def _stdout() -> BinaryIO:
+    """Standard output as bytes: every format is written as UTF-8, whatever the locale says."""
+    return sys.stdout.buffer
 
 
 def _say(message: str) -> None:

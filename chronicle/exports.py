@@ -15,7 +15,7 @@ import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO, TypeVar
@@ -33,6 +33,7 @@ from chronicle.exporters.rows import (
     table_rows,
     table_values,
     timeline_utf8,
+    values_in,
 )
 from chronicle.queries import TIMELINE_COLUMNS, TimelineFilter, density
 from chronicle.store import Store
@@ -49,6 +50,7 @@ __all__ = [
     "export_file",
     "metadata_path",
     "write_export",
+    "write_rows",
 ]
 
 CHRONOLOGIES = ("markdown", "html", "timelinejs", "timelinejs-csv", "acled-csv", "ucdp-csv")
@@ -166,6 +168,23 @@ def _write_stream(
     else:
         conflict.write_ucdp(out, views)
     return views.n
+
+
+def write_rows(
+    out: BinaryIO | TextIO, fmt: str, columns: Sequence[str], rows: Iterable[dict[str, Any]]
+) -> int:
+    """Rows of any read (a command's, a query's) in a tabular format, as an export writes them.
+
+    One writer per format: what ``chronicle timeline --format csv`` prints is
+    escaped exactly as ``chronicle export … --format csv`` writes it.
+    """
+    if fmt not in tabular.TABULAR:
+        raise ExportError(f"unknown format {fmt!r}: choose from {', '.join(tabular.TABULAR)}")
+    counted = _Counted(rows, None)
+    with _text(out) as text:
+        values = map(values_in(columns), counted) if fmt == "csv" else counted
+        tabular.write_tabular(text, fmt, columns, values)
+    return counted.n
 
 
 class _Counted(Iterable[T]):

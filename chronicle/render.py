@@ -17,12 +17,31 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Every character a terminal or a text viewer obeys or hides rather than shows: the C0
+# controls but tab and newline, DEL and the C1 controls (the 8-bit CSI among them),
+# the line and paragraph separators, and every invisible format character (Unicode's
+# Cf): soft hyphen, zero-width space and joiners, LRM/RLM/ALM, bidi embeddings,
+# overrides and isolates, the byte-order mark, the tag characters. A name holding
+# one looks like another name, or reorders the text around it; shown, it is seen.
+# ``tests/test_read_formats.py`` checks this class against Python's own table.
+CONTROLS = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
+    "\u08e2\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f"
+)
+_CONTROL = re.compile(f"[{CONTROLS}]")
 
 
 def _escape_control(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    """``\\x1b`` up to U+00FF, else JSON's escape, so a JSON text stays JSON once shown."""
+    return f"\\x{ord(match.group()):02x}" if match.group() < "\u0100" else json_escape(match)
+
+
+def json_escape(match: re.Match[str]) -> str:
+    """A character as JSON escapes it: past U+FFFF, its UTF-16 surrogate pair."""
+    units = match.group().encode("utf-16-be")
+    return "".join(f"\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2))
 
 
 def has_control(text: str) -> bool:

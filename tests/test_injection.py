@@ -14,6 +14,7 @@ import contextlib
 import json
 import re
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -52,27 +53,33 @@ def _entry(n: int, entry_type: str, data: dict) -> str:
                        "data": data})  # fmt: skip
 
 
-HOSTILE_LOG = [
-    ("source.registered", {"source_id": "src:h", "title": hostile("source"), "kind": "news",
-                           "publisher": hostile("publisher"), "locator": hostile("locator")}),
-    ("entity.registered", {"entity_id": "place:h", "kind": "place", "name": hostile("place"),
-                           "aliases": [hostile("place-alias")]}),
-    ("entity.registered", {"entity_id": "actor:h", "kind": "actor", "name": hostile("actor"),
-                           "aliases": [hostile("actor-alias")]}),
-    ("event.asserted", {"event_id": "ev:h", "title": hostile("title"), "when": "2001-09",
-                        "place": "place:h",
-                        "actors": [{"entity": "actor:h", "role": hostile("role")}],
-                        "tags": [SHORT_HOSTILE], "summary": hostile("summary"),
-                        "citations": [{"source": "src:h", "quote": hostile("quote"),
-                                       "named_as": hostile("named-as")}]}),
-    ("claim.asserted", {"claim_id": "cl:h1", "event_id": "ev:h", "claimant": "actor:h",
-                        "property": "killed", "about": "actor:h", "best": 5, "source": "src:h",
-                        "value_text": hostile("value-text"), "unit": hostile("unit")}),
-    ("claim.asserted", {"claim_id": "cl:h2", "event_id": "ev:h", "claimant": "src:h",
-                        "property": "killed", "about": "actor:h", "best": 50, "source": "src:h"}),
-    ("event.corrected", {"event_id": "ev:h", "changes": {"summary": hostile("summary2")},
-                         "reason": hostile("reason")}),
-]  # fmt: skip
+def hostile_log(hostile: Callable[[str], str], short: str) -> list[tuple[str, dict]]:
+    """A small chronology whose every text field is ``hostile(field name)`` (tags: ``short``)."""
+    return [
+        ("source.registered", {"source_id": "src:h", "title": hostile("source"), "kind": "news",
+                               "publisher": hostile("publisher"), "locator": hostile("locator")}),
+        ("entity.registered", {"entity_id": "place:h", "kind": "place", "name": hostile("place"),
+                               "aliases": [hostile("place-alias")]}),
+        ("entity.registered", {"entity_id": "actor:h", "kind": "actor", "name": hostile("actor"),
+                               "aliases": [hostile("actor-alias")]}),
+        ("event.asserted", {"event_id": "ev:h", "title": hostile("title"), "when": "2001-09",
+                            "place": "place:h",
+                            "actors": [{"entity": "actor:h", "role": hostile("role")}],
+                            "tags": [short], "summary": hostile("summary"),
+                            "citations": [{"source": "src:h", "quote": hostile("quote"),
+                                           "named_as": hostile("named-as")}]}),
+        ("claim.asserted", {"claim_id": "cl:h1", "event_id": "ev:h", "claimant": "actor:h",
+                            "property": "killed", "about": "actor:h", "best": 5, "source": "src:h",
+                            "value_text": hostile("value-text"), "unit": hostile("unit")}),
+        ("claim.asserted", {"claim_id": "cl:h2", "event_id": "ev:h", "claimant": "src:h",
+                            "property": "killed", "about": "actor:h", "best": 50,
+                            "source": "src:h"}),
+        ("event.corrected", {"event_id": "ev:h", "changes": {"summary": hostile("summary2")},
+                             "reason": hostile("reason")}),
+    ]  # fmt: skip
+
+
+HOSTILE_LOG = hostile_log(hostile, SHORT_HOSTILE)
 
 # What each command must show of the hostile store (fields it has no room for aside).
 EXPECTED = {

@@ -56,7 +56,8 @@ def table_rows(
     """The columns and the row stream of a tabular export of ``what``."""
     flt, as_of = scope.narrowing, scope.as_of
     if what == "timeline":
-        return queries.TIMELINE_COLUMNS, queries.timeline(conn, scope.timeline_filter, as_of)
+        rows = queries.timeline(conn, scope.timeline_filter, as_of)
+        return queries.TIMELINE_COLUMNS, map(_tags_listed, rows)
     if what == "events":
         return EVENT_COLUMNS, (_with_members(conn, r, as_of) for r in all_events(conn, scope))
     if what == "claims":
@@ -80,7 +81,7 @@ def table_values(
     The timeline's CSV takes ``timeline_utf8`` instead, straight from its cursor.
     """
     columns, rows = table_rows(conn, what, scope, log)
-    return columns, map(_values_in(columns), rows)
+    return columns, map(values_in(columns), rows)
 
 
 def timeline_utf8(conn: sqlite3.Connection, scope: Scope) -> Iterator[tuple]:
@@ -100,7 +101,13 @@ def timeline_utf8(conn: sqlite3.Connection, scope: Scope) -> Iterator[tuple]:
         conn.text_factory = factory
 
 
-def _values_in(columns: Sequence[str]) -> Callable[[dict[str, Any]], Sequence[Any]]:
+def _tags_listed(row: dict[str, Any]) -> dict[str, Any]:
+    """A timeline row with its tags as the list they are, as every JSON row holds them."""
+    row["tags"] = json.loads(row["tags"])
+    return row
+
+
+def values_in(columns: Sequence[str]) -> Callable[[dict[str, Any]], Sequence[Any]]:
     """A row's values in column order, a key it lacks being an empty cell."""
     pick = operator.itemgetter(*columns)
 

@@ -15,11 +15,12 @@ import json
 import re
 from typing import Any
 
-from chronicle.render import printable
+from chronicle.render import CONTROLS, json_escape, printable
 
 # Characters that json.dumps(ensure_ascii=False) leaves raw but a terminal or a
-# bidi-aware viewer would act on: C1 controls, line separators, direction overrides.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# viewer would act on or hide: the same ones ``printable`` shows (json.dumps has
+# already escaped the C0 controls).
+_JSON_UNSAFE = re.compile(f"[{CONTROLS}]")
 # Inline Markdown syntax, escaped wherever it appears.
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>&|~#])")
 # Block syntax that only means something at the start of a line.
@@ -37,7 +38,7 @@ def number(value: Any) -> str:
 def json_text(value: Any, **kwargs: Any) -> str:
     """JSON that keeps non-ASCII letters readable but escapes what could act on a viewer."""
     text = json.dumps(value, ensure_ascii=False, **kwargs)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _JSON_UNSAFE.sub(json_escape, text)
 
 
 def cell(value: Any) -> Any:
