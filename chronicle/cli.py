@@ -29,6 +29,7 @@ from chronicle.importers.spreadsheet import import_csv
 from chronicle.render import console, literal, printable, table
 from chronicle.store import Store
 from chronicle.vocabulary import interchange_schema
+from chronicle.wording import figure
 
 DEFAULT_STORE = os.path.join("store", "chronicle.db")
 FORMATS = click.Choice(["table", "json", "csv"])
@@ -566,14 +567,7 @@ def disputes_cmd(obj: Context, event_id, show_all, as_of, fmt) -> None:
 
 
 def _claim_words(claim: dict[str, Any]) -> str:
-    lo, best, hi = (claim.get(k) for k in ("low", "best", "high"))
-    figure = printable(best) if best is not None else None
-    if lo is not None or hi is not None:
-        ends = (printable(v) if v is not None else "…" for v in (lo, hi))
-        figure = "–".join(str(e) for e in ends)
-    words = claim.get("value_text")
-    said = f"{figure} ({words})" if figure is not None and words else (figure or words)
-    return f"{claim['claimant']}: {said}"
+    return f"{claim['claimant']}: {figure(claim)}"
 
 
 @cli.command("log")

@@ -34,7 +34,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from chronicle import exports, queries
+from chronicle import exports, queries, wording
 from chronicle.exporters import rows as export_rows
 from chronicle.exporters.text import esc, flat, md
 from chronicle.render import has_control, printable
@@ -620,7 +620,7 @@ def test_conflict_exports_honour_as_of(conn) -> None:
 
 
 def test_figures_read_as_people_write_them() -> None:
-    figure = export_rows.figure
+    figure = wording.figure
     assert figure({"best": 50.0}) == "50"
     assert figure({"low": 20, "high": 80, "value_text": "20 to 80"}) == "20–80 (“20 to 80”)"
     assert figure({"low": 3}) == "at least 3"

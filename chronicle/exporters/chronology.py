@@ -14,7 +14,8 @@ from typing import TextIO
 from urllib.parse import quote
 
 from chronicle.exporters.rows import ClaimGroup, EventView, Scope
-from chronicle.exporters.text import esc, md, number, safe_url
+from chronicle.exporters.text import esc, md, safe_url
+from chronicle.wording import counted
 
 OPEN_START = "Open start"
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
@@ -74,7 +75,7 @@ def write_markdown(out: TextIO, views: Iterable[EventView], scope: Scope, title:
             out.write(f"\n## {md(year)}\n")
         out.write(_markdown_event(view))
         count += 1
-    out.write(f"\n---\n\n*{count} events*\n")
+    out.write(f"\n---\n\n*{counted(count, 'event')}*\n")
     return count
 
 
@@ -174,7 +175,7 @@ def write_html(
         count += 1
     if open_section:
         out.write("</section>\n")
-    out.write(f"</main>\n<footer>{count} events · {esc(scope.describe())}</footer>\n")
+    out.write(f"</main>\n<footer>{counted(count, 'event')} · {esc(scope.describe())}</footer>\n")
     out.write("</body>\n</html>\n")
     return count
 
@@ -267,7 +268,7 @@ def density_svg(counts: list[tuple[str, int]], width: int = 720, height: int = 1
         x = i * step
         parts.append(
             f'<rect x="{x:.1f}" y="{plot - bar:.1f}" width="{max(step - 1, 0.5):.1f}" '
-            f'height="{bar:.1f}"><title>{year}: {number(n)} events</title></rect>'
+            f'height="{bar:.1f}"><title>{year}: {counted(n, "event")}</title></rect>'
         )
         if (year - first) % label_every == 0:
             parts.append(f'<text x="{x:.1f}" y="{height - 4}">{year}</text>')

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chronicle import queries, store
-from chronicle.exporters.text import number
+from chronicle.wording import figure
 
 WHATS = ("timeline", "events", "claims", "disputes", "sources", "entities", "history", "log")
 FILTERED = ("timeline", "events", "claims", "disputes", "history")
@@ -242,24 +242,3 @@ def _first_figure(claim: dict[str, Any]) -> float | None:
         if claim.get(key) is not None:
             return claim[key]
     return None
-
-
-def figure(claim: dict[str, Any]) -> str:
-    """A claim's figure in words: 50, 20–80, at least 20, “dozens”, 50 (“about fifty”)."""
-    low, best, high = claim.get("low"), claim.get("best"), claim.get("high")
-    if low is not None and high is not None:
-        text = number(low) if low == high else f"{number(low)}–{number(high)}"
-    elif low is not None:
-        text = f"at least {number(low)}"
-    elif high is not None:
-        text = f"at most {number(high)}"
-    else:
-        text = ""
-    if best is not None:
-        text = f"{text} (best {number(best)})" if text else number(best)
-    if text and claim.get("unit"):
-        text += f" {claim['unit']}"
-    words = claim.get("value_text")
-    if words:
-        text = f"{text} (“{words}”)" if text else f"“{words}”"
-    return text

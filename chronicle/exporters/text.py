@@ -28,13 +28,6 @@ _MD_LINE_START = re.compile(r"^([>+=-]|\d+[.)])")
 _SAFE_SCHEMES = ("http://", "https://")
 
 
-def number(value: Any) -> str:
-    """A figure as people write it: 50, not 50.0."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return f"{value}"
-
-
 def json_text(value: Any, **kwargs: Any) -> str:
     """JSON that keeps non-ASCII letters readable but escapes what could act on a viewer."""
     text = json.dumps(value, ensure_ascii=False, **kwargs)

@@ -32,30 +32,10 @@ from textual.widgets.option_list import Option
 from chronicle.queries import EventDetail
 from chronicle.render import literal, printable
 from chronicle.tui import keys
+from chronicle.wording import figure
 
 Styler = Callable[[str], Style]
 NO_EVENT = "No event selected."
-
-
-def number(value: Any) -> str:
-    return printable(value) if value is not None else ""
-
-
-def figure(claim: dict[str, Any]) -> str:
-    """A claim's value as people say it: 20–80 (best 50) men, or the words used."""
-    low, best, high = (claim.get(k) for k in ("low", "best", "high"))
-    parts = []
-    if low is not None or high is not None:
-        parts.append(f"{number(low) or '…'}–{number(high) or '…'}")
-        if best is not None:
-            parts.append(f"(best {number(best)})")
-    elif best is not None:
-        parts.append(number(best))
-    if claim.get("unit"):
-        parts.append(printable(claim["unit"], keep_newlines=False))
-    if claim.get("value_text"):
-        parts.append(f"“{printable(claim['value_text'], keep_newlines=False)}”")
-    return " ".join(parts)
 
 
 def when_lines(event: dict[str, Any], st: Styler) -> Text:
@@ -132,7 +112,7 @@ def _group_title(group: tuple[str, str | None], dispute: dict | None, st: Styler
     if about:
         title.append_text(literal(f" · {about}", st("detail--label")))
     if dispute and dispute["disputed"]:
-        spread = f"{number(dispute['low'])}–{number(dispute['high'])}"
+        spread = f"{printable(dispute['low'])}–{printable(dispute['high'])}"
         title.append_text(
             literal(
                 f"  ⚠ disputed: {spread} from {dispute['n_claimants']} claimants",
