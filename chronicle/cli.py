@@ -228,10 +228,6 @@ def _subject_key(entry_type: str) -> str:
     return SUBJECT_FIELD[entry_type]
 
 
-def _actors(values: Iterable[str]) -> list[dict[str, str]]:
-    return parse_field("actors", ",".join(values))
-
-
 @add.command("event")
 @click.option("--id", "event_id", help="Event id (default: generated).")
 @click.option("--title")
@@ -249,8 +245,8 @@ def add_event(obj: Context, event_id, title, when, place, actors, tags, summary,
     """Assert a dated event."""
     data = {
         "event_id": event_id or f"ev:{new_id()[:12]}", "title": title, "when": when,
-        "place": place, "actors": _actors(actors), "tags": list(tags), "summary": summary,
-        "citations": citations_from(cites, quote),
+        "place": place, "actors": queries.list_items(",".join(actors)), "tags": list(tags),
+        "summary": summary, "citations": citations_from(cites, quote),
     }  # fmt: skip
     _add(obj, "event.asserted", data, json_file)
 

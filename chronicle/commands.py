@@ -13,6 +13,7 @@ import subprocess
 import uuid
 from typing import Any
 
+from chronicle import queries
 from chronicle.errors import EntryError
 from chronicle.store import Store
 from chronicle.vocabulary import SUBJECT_FIELD
@@ -44,12 +45,7 @@ def parse_field(field: str, value: str) -> Any:
     if field == "tags":
         return [t.strip() for t in value.split(",") if t.strip()]
     if field == "actors":
-        actors = []
-        for item in filter(None, (v.strip() for v in value.split(","))):
-            # Ids hold a colon of their own (actor:jnim), so a role follows a second one.
-            entity, _, role = item.rpartition(":") if item.count(":") > 1 else (item, "", "")
-            actors.append({"entity": entity, "role": role} if role else {"entity": entity})
-        return actors
+        return queries.list_items(value)  # the words: ``Commands`` resolves them in the store
     if field == "place":
         return value or None
     return value
@@ -77,7 +73,14 @@ class Commands:
         return result.added[0]
 
     def add(self, entry_type: str, data: dict[str, Any]) -> int:
-        return self._append(entry_type, data)
+        return self._append(entry_type, self._with_actors(data))
+
+    def _with_actors(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Actors typed as words ("JNIM:attacker") made ids with roles; JSON ones left as given."""
+        actors = data.get("actors")
+        if not actors or not all(isinstance(a, str) for a in actors):
+            return data
+        return {**data, "actors": queries.parse_actors(self.store.conn, actors)}
 
     def correct(
         self,
@@ -87,7 +90,7 @@ class Commands:
         citations: list[dict] | None = None,
         expect_version: int | None = None,
     ) -> int:
-        data = {"event_id": event_id, "changes": changes, "reason": reason}
+        data = {"event_id": event_id, "changes": self._with_actors(changes), "reason": reason}
         if citations:
             data["citations"] = citations
         return self._append("event.corrected", data, expect_version)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -29,7 +28,6 @@ COMPUTED = {
 }  # fmt: skip
 ENTERED = {"event_id", "title", "when_edtf", "when", "place_id", "place", "actors", "tags",
            "summary", "citations", "sources"}  # fmt: skip
-_SPLIT = re.compile(r"\s*[;,]\s*")
 
 
 class _Row:
@@ -69,28 +67,7 @@ def _list(text: str | None) -> list[Any]:
         if not isinstance(value, list):
             raise EntryError("a list cell must hold a JSON list")
         return value
-    return [part for part in _SPLIT.split(text) if part]
-
-
-def _one_entity(conn, words: str, kind: str | None = None) -> str:
-    ids = queries.resolve_entities(conn, words, kind)  # raises when nothing matches
-    if len(ids) > 1:
-        raise EntryError(f"{words!r} could be any of {', '.join(ids)}: use the id")
-    return ids[0]
-
-
-def _actors(conn, cell: str | None) -> list[dict[str, str]]:
-    actors = []
-    for item in _list(cell):
-        if isinstance(item, dict):
-            ref, role = item.get("entity_id") or item.get("entity"), item.get("role")
-        else:
-            ref, role = str(item), None
-        actor = {"entity": _one_entity(conn, str(ref))}
-        if role:
-            actor["role"] = role
-        actors.append(actor)
-    return actors
+    return queries.list_items(text)
 
 
 def _citations(row: _Row) -> list[dict[str, Any]]:
@@ -114,14 +91,14 @@ def _payload(conn, row: _Row) -> dict[str, Any]:
     data: dict[str, Any] = {
         "title": title,
         "when": when,
-        "actors": _actors(conn, row.get("actors")),
+        "actors": queries.parse_actors(conn, _list(row.get("actors"))),
         "tags": [str(t) for t in _list(row.get("tags"))],
         "summary": row.get("summary") or "",
         "citations": _citations(row),
     }
     place = row.get("place_id", "place")
     if place:
-        data["place"] = _one_entity(conn, place, "place")
+        data["place"] = queries.one_entity(conn, place, "place")
     digest = hashlib.sha256(canonical_json(data).encode()).hexdigest()
     data["event_id"] = row.get("event_id") or f"ev:csv-{digest[:16]}"
     return data

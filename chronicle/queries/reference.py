@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from chronicle.queries.common import FOREVER, QueryError
+from chronicle.vocabulary import ID_PATTERN
+
+_ITEMS = re.compile(r"[;,]")
 
 
 def resolve_entities(conn: sqlite3.Connection, words: str, kind: str | None = None) -> list[str]:
@@ -26,6 +30,57 @@ def resolve_entities(conn: sqlite3.Connection, words: str, kind: str | None = No
     if not ids:
         raise QueryError(f"no {kind or 'entity'} is called {words!r}")
     return ids
+
+
+def one_entity(conn: sqlite3.Connection, words: str, kind: str | None = None) -> str:
+    """The one entity ``words`` names: a name shared by two is refused, not guessed.
+
+    An id-shaped word that names nothing is reported as an unknown id, as the log's
+    reference check would say it; other words as a name nobody has.
+    """
+    try:
+        ids = resolve_entities(conn, words, kind)
+    except QueryError:
+        if ":" in words and re.fullmatch(ID_PATTERN, words):
+            raise QueryError(f"unknown entity {words!r}") from None
+        raise
+    if len(ids) > 1:
+        raise QueryError(f"{words!r} could be any of {', '.join(ids)}: use the id")
+    return ids[0]
+
+
+def list_items(text: str) -> list[str]:
+    """A list typed as text ("JNIM; FAMa:defender, Wagner"): items split on ; or ,."""
+    return [part.strip() for part in _ITEMS.split(text) if part.strip()]
+
+
+def actor_with_role(conn: sqlite3.Connection, item: str | Mapping[str, Any]) -> dict[str, str]:
+    """An actor as a user gives it, with its role: the one rule for commands, forms and imports.
+
+    Text is 'JNIM', 'JNIM:attacker', 'actor:jnim' or 'actor:jnim:attacker': ids and
+    names may hold colons of their own, so the whole item is tried first, and only
+    when it names nothing is the part after its last colon read as the role. A
+    mapping (as an export writes it) holds ``entity`` or ``entity_id`` and ``role``.
+    """
+    if isinstance(item, Mapping):
+        ref, role = item.get("entity_id") or item.get("entity"), item.get("role")
+        actor = {"entity": one_entity(conn, str(ref))}
+        return actor | {"role": str(role)} if role else actor
+    try:
+        return {"entity": one_entity(conn, item)}
+    except QueryError:
+        ref, sep, role = item.rpartition(":")
+        if not sep or not ref.strip() or not role.strip():
+            raise
+        return {"entity": one_entity(conn, ref.strip()), "role": role.strip()}
+
+
+def parse_actors(
+    conn: sqlite3.Connection, items: str | Iterable[str | Mapping[str, Any]]
+) -> list[dict[str, str]]:
+    """Actors with roles from text (split with ``list_items``) or from a list of items."""
+    found = list_items(items) if isinstance(items, str) else items
+    return [actor_with_role(conn, item) for item in found]
 
 
 def resolve_source(conn: sqlite3.Connection, words: str) -> str:

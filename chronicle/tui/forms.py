@@ -91,19 +91,8 @@ def parse_claimant(conn: sqlite3.Connection, text: str) -> tuple[Any, str]:
             raise QueryError(f"no actor or source is called {text.strip()!r}") from None
 
 
-def _actor(conn: sqlite3.Connection, item: str) -> dict[str, str]:
-    """'JNIM' or 'JNIM:attacker'; ids hold colons too, so the whole item is tried first."""
-    try:
-        return {"entity": queries.resolve_entities(conn, item)[0]}
-    except QueryError:
-        name, sep, role = item.rpartition(":")
-        if not sep:
-            raise
-        return {"entity": queries.resolve_entities(conn, name.strip())[0], "role": role.strip()}
-
-
 def parse_actors(conn: sqlite3.Connection, text: str) -> tuple[Any, str]:
-    actors = [_actor(conn, item.strip()) for item in text.split(",") if item.strip()]
+    actors = queries.parse_actors(conn, text)
     shown = [
         queries.display_name(conn, a["entity"]) + (f" ({a['role']})" if a.get("role") else "")
         for a in actors
