@@ -182,12 +182,19 @@ def projection_indexes() -> dict[str, str]:
 CLAIMS_CURRENT = "SELECT * FROM claim_versions WHERE to_seq IS NULL"
 
 
+def as_of_span(alias: str = "", seq: str = ":as_of") -> str:
+    """The as-of predicate: a row of a version table is visible after entry ``seq``.
+
+    Every version row spans [from_seq, to_seq), to_seq NULL while it is current; each
+    query "as of N" filters through this one text, so that all read the same span.
+    """
+    p = f"{alias}." if alias else ""
+    return f"{p}from_seq <= {seq} AND ({p}to_seq IS NULL OR {p}to_seq > {seq})"
+
+
 def claims_as_of(seq_param: str = ":as_of") -> str:
     """Claim versions visible after entry ``seq_param``: the as-of twin of ``claims``."""
-    return (
-        f"SELECT * FROM claim_versions WHERE from_seq <= {seq_param} "
-        f"AND (to_seq IS NULL OR to_seq > {seq_param})"
-    )
+    return f"SELECT * FROM claim_versions WHERE {as_of_span(seq=seq_param)}"
 
 
 def disputes_sql(claims: str) -> str:

@@ -6,14 +6,16 @@ import sqlite3
 from typing import Any
 
 from chronicle.errors import ChronicleError
+from chronicle.schema import as_of_span
 
 
 class QueryError(ChronicleError):
     """A query that cannot be answered as asked (unknown event, bad filter…)."""
 
 
-TITLE_AS_OF = """(SELECT v.title FROM event_versions v WHERE v.event_id = {ref}
-    AND v.from_seq <= :as_of AND (v.to_seq IS NULL OR v.to_seq > :as_of))"""
+TITLE_AS_OF = (
+    "(SELECT v.title FROM event_versions v WHERE v.event_id = {ref} AND " + as_of_span("v") + ")"
+)
 FOREVER = 1 << 62
 
 
@@ -23,13 +25,13 @@ def version_row(conn: sqlite3.Connection, event_id: str, as_of: int | None) -> d
         "approximate, uncertain, display, place_id, place, summary, tags, status, merged_into, "
         "actors, citations"
     )
-    sql = f"SELECT {cols} FROM event_versions WHERE event_id = ? AND "
+    sql = f"SELECT {cols} FROM event_versions WHERE event_id = ?1 AND "
     args: list[Any] = [event_id]
     if as_of is None:
         sql += "to_seq IS NULL"
     else:
-        sql += "from_seq <= ? AND (to_seq IS NULL OR to_seq > ?)"
-        args += [as_of, as_of]
+        sql += as_of_span(seq="?2")
+        args.append(as_of)
     cursor = conn.execute(sql, args)
     row = cursor.fetchone()
     if row is None:

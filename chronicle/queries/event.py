@@ -10,6 +10,7 @@ from typing import Any
 from chronicle.queries.claims import claims, iter_disputes
 from chronicle.queries.common import FOREVER, TITLE_AS_OF, missing_event, version_row
 from chronicle.queries.log import history
+from chronicle.schema import as_of_span
 
 
 @dataclass
@@ -106,16 +107,20 @@ def _links(
 
 _MEMBER_VERSION = """FROM event_versions v, json_each(v.{list}) j
     JOIN {table} n ON n.{key} = json_extract(j.value, '$.{ref}')
-    WHERE v.event_id = :id AND v.from_seq <= :as_of AND (v.to_seq IS NULL OR v.to_seq > :as_of)
+    WHERE v.event_id = :id AND {as_of}
     ORDER BY j.key"""
 _MEMBER_ACTORS = "SELECT n.entity_id, n.name, n.kind, json_extract(j.value, '$.role') " + (
-    _MEMBER_VERSION.format(list="actors", table="entities", key="entity_id", ref="entity")
+    _MEMBER_VERSION.format(
+        list="actors", table="entities", key="entity_id", ref="entity", as_of=as_of_span("v")
+    )
 )
 _MEMBER_CITATIONS = (
     "SELECT n.source_id, n.title, n.publisher, n.author, n.published, n.url, "
     "json_extract(j.value, '$.quote'), json_extract(j.value, '$.locator'), "
     "json_extract(j.value, '$.named_as') "
-    + _MEMBER_VERSION.format(list="citations", table="sources", key="source_id", ref="source")
+    + _MEMBER_VERSION.format(
+        list="citations", table="sources", key="source_id", ref="source", as_of=as_of_span("v")
+    )
 )
 MEMBER_ACTOR_KEYS = ("entity_id", "name", "kind", "role")
 MEMBER_CITATION_KEYS = (

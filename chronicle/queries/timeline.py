@@ -16,7 +16,7 @@ from typing import Any
 from chronicle.dates import DateError, parse_loose
 from chronicle.queries.common import FOREVER, QueryError
 from chronicle.queries.reference import resolve_entities
-from chronicle.schema import claims_as_of, disputes_sql, timeline_order
+from chronicle.schema import as_of_span, claims_as_of, disputes_sql, timeline_order
 
 TIMELINE_COLUMNS = (
     "event_id", "display", "when_edtf", "earliest", "latest", "precision", "approximate",
@@ -109,7 +109,7 @@ SELECT v.event_id, v.display, v.when_edtf, v.earliest, v.latest, v.precision, v.
        coalesce(f.disputed, 0) AS disputed,
        (SELECT max(seq) FROM log WHERE subject = v.event_id AND seq <= :as_of) AS updated_seq
 FROM event_versions v LEFT JOIN asof_flags f ON f.event_id = v.event_id
-WHERE v.from_seq <= :as_of AND (v.to_seq IS NULL OR v.to_seq > :as_of)"""
+WHERE """ + as_of_span("v")
 
 
 # What filtering and ordering an as-of view needs, without the claims that
@@ -117,7 +117,7 @@ WHERE v.from_seq <= :as_of AND (v.to_seq IS NULL OR v.to_seq > :as_of)"""
 _AS_OF_KEYS = """
 SELECT v.event_id, v.earliest, v.latest, v.place_id, v.tags, v.status
 FROM event_versions v
-WHERE v.from_seq <= :as_of AND (v.to_seq IS NULL OR v.to_seq > :as_of)"""
+WHERE """ + as_of_span("v")
 
 
 def _as_of_ctes(restrict: str = "") -> str:
@@ -182,8 +182,7 @@ def _actor_clause(as_of: int | None, name: str) -> str:
         return f"t.event_id IN (SELECT event_id FROM event_actors WHERE entity_id IN {ids})"
     return (
         "EXISTS (SELECT 1 FROM event_versions av, json_each(av.actors) j "
-        "WHERE av.event_id = t.event_id AND av.from_seq <= :as_of "
-        "AND (av.to_seq IS NULL OR av.to_seq > :as_of) "
+        f"WHERE av.event_id = t.event_id AND {as_of_span('av')} "
         f"AND json_extract(j.value, '$.entity') IN {ids})"
     )
 
@@ -353,7 +352,7 @@ def density(
         return [(r[0], r[1]) for r in conn.execute(sql)]
     sql = (
         f"SELECT substr(earliest, 1, {width}) b, count(*) FROM event_versions "
-        "WHERE from_seq <= ?1 AND (to_seq IS NULL OR to_seq > ?1) AND status = 'active' "
+        f"WHERE {as_of_span(seq='?1')} AND status = 'active' "
         "AND earliest IS NOT NULL GROUP BY b ORDER BY b"
     )
     return [(r[0], r[1]) for r in conn.execute(sql, (as_of,))]
