@@ -226,6 +226,21 @@ def disputes_sql(claims: str) -> str:
     """
 
 
+def timeline_view(lead: str = "") -> str:
+    """The ``timeline`` view's statement; ``lead`` names columns to put before the public ones.
+
+    The sqlite export leads with the events' rowid, on which Datasette matches search
+    hits: it makes the view from here rather than editing the stored statement's text.
+    """
+    return f"""CREATE VIEW timeline AS
+SELECT {lead}e.event_id, e.display, e.when_edtf, e.earliest, e.latest, e.precision, e.approximate,
+       e.uncertain, e.title, e.place_id, e.place, e.actor_names AS actors,
+       e.tags, e.summary, e.version, e.n_sources, e.n_claims, e.disputed, e.updated_seq
+FROM events e WHERE e.status = 'active'
+ORDER BY {timeline_order("e.")};
+"""
+
+
 VIEWS = f"""
 CREATE VIEW claims AS
 SELECT claim_id, event_id, claimant, property, about, low, best, high, unit, value_text,
@@ -234,13 +249,7 @@ FROM claim_versions WHERE to_seq IS NULL;
 CREATE VIEW disputes AS
 SELECT event_id, property, about, n_claims, n_claimants, low, high, claimants, disputed
 FROM dispute_groups;
-CREATE VIEW timeline AS
-SELECT e.event_id, e.display, e.when_edtf, e.earliest, e.latest, e.precision, e.approximate,
-       e.uncertain, e.title, e.place_id, e.place, e.actor_names AS actors,
-       e.tags, e.summary, e.version, e.n_sources, e.n_claims, e.disputed, e.updated_seq
-FROM events e WHERE e.status = 'active'
-ORDER BY {timeline_order("e.")};
-CREATE VIEW history AS
+{timeline_view()}CREATE VIEW history AS
 SELECT t.event_id, l.seq, l.type, l.recorded_at, l.author,
        json_extract(l.data, '$.reason') AS reason, l.data
 FROM event_touches t JOIN log l ON l.seq = t.seq;
@@ -267,6 +276,12 @@ PROJECTION_OBJECTS = (
     ("table", "sources"),
     ("table", "projection_meta"),
 )
+
+# Projection tables the projector and the queries keep for their own work, outside the
+# public SQL interface: the sqlite export leaves them out.
+INTERNAL_TABLES = (
+    "projection_meta", "event_touches", "timeline_order", "event_keys", "dispute_groups",
+)  # fmt: skip
 
 # The tables a rebuild must reproduce row for row (FTS and the lazy order excluded:
 # they are indexes over these).

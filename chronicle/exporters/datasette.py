@@ -22,13 +22,10 @@ from typing import Any
 from chronicle import queries
 from chronicle.errors import ChronicleError
 from chronicle.exporters.rows import Scope
+from chronicle.schema import INTERNAL_TABLES, PROJECTION_OBJECTS, timeline_view
 from chronicle.store import Store
 
-DROPPED = (
-    "log", "store_meta", "projection_meta", "event_touches", "timeline_order", "event_keys",
-    "dispute_groups",
-)  # fmt: skip
-EVENT_TABLES = ("events", "event_versions", "event_actors", "event_citations", "claim_versions")
+DROPPED = ("log", "store_meta", *INTERNAL_TABLES)
 FTS_TABLE = "events_fts"
 
 TABLE_NOTES = {
@@ -230,9 +227,19 @@ def _keep_only(copy: sqlite3.Connection, flt: queries.TimelineFilter) -> None:
     copy.execute("CREATE TEMP TABLE kept (event_id TEXT PRIMARY KEY)")
     copy.execute(f"INSERT INTO temp.kept {sql}", params)
     gone = "NOT IN (SELECT event_id FROM temp.kept)"
-    for table in (*EVENT_TABLES, "event_touches", "dispute_groups", FTS_TABLE):
+    for table in _event_tables(copy):
         copy.execute(f"DELETE FROM {table} WHERE event_id {gone}")
-    copy.execute(f"DELETE FROM event_links WHERE event_id {gone} OR target_id {gone}")
+    copy.execute(f"DELETE FROM event_links WHERE target_id {gone}")
+
+
+def _event_tables(copy: sqlite3.Connection) -> list[str]:
+    """The projection tables holding rows of one event each: those with an event_id."""
+    return [
+        name
+        for kind, name in PROJECTION_OBJECTS
+        if kind == "table"
+        and any(row[1] == "event_id" for row in copy.execute(f"PRAGMA table_info({name})"))
+    ]
 
 
 def _detach_from_log(copy: sqlite3.Connection) -> None:
@@ -254,14 +261,8 @@ def _materialize(copy: sqlite3.Connection, view: str, key: str) -> None:
 
 def _searchable_timeline(copy: sqlite3.Connection) -> None:
     """Give the timeline view the events rowid, which Datasette matches search hits on."""
-    (sql,) = copy.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'timeline'"
-    ).fetchone()
-    head, found, rest = sql.partition("SELECT ")
-    if not found or "FROM events e" not in rest:
-        raise ExportError("the timeline view has a shape this export does not know")
     copy.execute("DROP VIEW timeline")
-    copy.execute(f"{head}SELECT e.rowid AS event_rowid, {rest}")
+    copy.execute(timeline_view(lead="e.rowid AS event_rowid, "))
 
 
 def _write_info(copy: sqlite3.Connection, info: dict[str, Any]) -> None:
