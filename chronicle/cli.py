@@ -28,7 +28,14 @@ from chronicle.exporters.text import json_text
 from chronicle.importers.spreadsheet import import_csv
 from chronicle.render import console, literal, printable, table
 from chronicle.store import Store
-from chronicle.vocabulary import interchange_schema
+from chronicle.vocabulary import (
+    ENTITY_KINDS,
+    PROPERTIES,
+    RANKS,
+    RELATIONS,
+    SOURCE_KINDS,
+    interchange_schema,
+)
 from chronicle.wording import figure
 
 DEFAULT_STORE = os.path.join("store", "chronicle.db")
@@ -254,7 +261,7 @@ def add_event(obj: Context, event_id, title, when, place, actors, tags, summary,
 @add.command("source")
 @click.option("--id", "source_id", help="Source id (default: generated).")
 @click.option("--title")
-@click.option("--kind", type=click.Choice(["news", "statement", "report", "social", "other"]))
+@click.option("--kind", type=click.Choice(SOURCE_KINDS))
 @click.option("--publisher")
 @click.option("--author", "source_author")
 @click.option("--published", help="EDTF date.")
@@ -276,7 +283,7 @@ def add_source(obj: Context, source_id, title, kind, publisher, source_author, p
 
 @add.command("entity")
 @click.option("--id", "entity_id", help="Entity id (default: generated).")
-@click.option("--kind", type=click.Choice(["actor", "place"]))
+@click.option("--kind", type=click.Choice(ENTITY_KINDS))
 @click.option("--name")
 @click.option("--alias", "aliases", multiple=True)
 @click.option("--description")
@@ -299,7 +306,7 @@ def add_entity(obj: Context, entity_id, kind, name, aliases, description, lat, l
 @click.option("--id", "claim_id", help="Claim id (default: generated).")
 @click.option("--event", "event_id")
 @click.option("--claimant", help="Entity or source id: who says it.")
-@click.option("--property", "prop")
+@click.option("--property", "prop", type=click.Choice(PROPERTIES))
 @click.option("--about", help="Entity id: whose dead, wounded…")
 @click.option("--low", type=float)
 @click.option("--best", type=float)
@@ -379,9 +386,7 @@ def merge(obj: Context, event_id, into, reason, expect_version) -> None:
 
 @cli.command()
 @click.argument("event_id")
-@click.argument(
-    "relation", type=click.Choice(["part_of", "follows", "causes", "responds_to", "contradicts"])
-)
+@click.argument("relation", type=click.Choice(RELATIONS))
 @click.argument("target")
 @pass_ctx
 def link(obj: Context, event_id, relation, target) -> None:
@@ -404,7 +409,7 @@ def alias(obj: Context, entity_id, alias) -> None:
 
 @cli.command()
 @click.argument("claim_id")
-@click.argument("rank", type=click.Choice(["preferred", "normal", "deprecated"]))
+@click.argument("rank", type=click.Choice(RANKS))
 @click.option("--reason", required=True)
 @pass_ctx
 def rank(obj: Context, claim_id, rank, reason) -> None:

@@ -10,7 +10,7 @@ Reference checks (does that event exist?) need the store's state and live in
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal, NotRequired
+from typing import Annotated, Any, Literal, NotRequired, get_args
 
 from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
@@ -71,6 +71,12 @@ Property = Literal[
 Precision = Literal[
     "day", "days", "week", "month", "season", "year", "decade", "century", "interval"
 ]
+# The same choices as tuples, for the command line and the app's forms to offer.
+SOURCE_KINDS: tuple[str, ...] = get_args(SourceKind)
+ENTITY_KINDS: tuple[str, ...] = get_args(EntityKind)
+RELATIONS: tuple[str, ...] = get_args(Relation)
+RANKS: tuple[str, ...] = get_args(Rank)
+PROPERTIES: tuple[str, ...] = get_args(Property)
 
 
 class WhenBounds(TypedDict):

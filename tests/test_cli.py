@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from support import snapshot
 
-from chronicle.cli import main
+from chronicle import vocabulary
+from chronicle.cli import cli, main
 
 MINI = str(Path(__file__).parent / "fixtures" / "mini.ndjson")
 
@@ -179,3 +180,23 @@ def test_schema_prints_json_schema(run) -> None:
     schema = json.loads(out)
     assert "event.asserted" in schema["x-payloads"]
     assert schema["properties"]["type"]["enum"][0] == "source.registered"
+
+
+def test_choice_lists_are_the_vocabularys() -> None:
+    def choices(*path: str, param: str) -> tuple[str, ...]:
+        command = cli
+        for name in path:
+            command = command.commands[name]
+        found = next(p for p in command.params if p.name == param)
+        return tuple(found.type.choices)
+
+    assert choices("add", "source", param="kind") == vocabulary.SOURCE_KINDS
+    assert choices("add", "entity", param="kind") == vocabulary.ENTITY_KINDS
+    assert choices("add", "claim", param="prop") == vocabulary.PROPERTIES
+    assert choices("link", param="relation") == vocabulary.RELATIONS
+    assert choices("rank", param="rank") == vocabulary.RANKS
+
+
+def test_a_property_outside_the_vocabulary_is_a_usage_error(run) -> None:
+    _out, err = run("add", "claim", "--property", "eaten", "--event", "ev:x", code=2)
+    assert "'eaten' is not one of" in err

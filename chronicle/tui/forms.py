@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, get_args
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -30,11 +30,10 @@ from chronicle.dates import parse_loose
 from chronicle.errors import ChronicleError, ConflictError, EntryError
 from chronicle.queries import EventDetail, QueryError
 from chronicle.render import printable
-from chronicle.vocabulary import Property
+from chronicle.vocabulary import PROPERTIES
 
 Parser = Callable[[sqlite3.Connection, str], tuple[Any, str]]
 Save = Callable[[dict[str, Any], set[str]], Any]  # (values, names of the fields changed)
-CLAIM_PROPERTIES: tuple[str, ...] = get_args(Property)
 
 
 class FieldError(ChronicleError):
@@ -393,7 +392,7 @@ def add_claim_form(conn: sqlite3.Connection, commands: Commands, detail: EventDe
     event = detail.event
     fields = (
         Field("claimant", "Claimant", "claimant", True, placeholder="who says it: actor or source"),
-        Field("property", "Property", "select", True, options=CLAIM_PROPERTIES),
+        Field("property", "Property", "select", True, options=PROPERTIES),
         Field("about", "About", "entity", placeholder="whose dead, wounded… (actor)"),
         Field("low", "Low", "number"),
         Field("best", "Best", "number"),
