@@ -25,6 +25,7 @@ from chronicle import exports, queries
 from chronicle.commands import Commands, citations_from, new_id, parse_field
 from chronicle.errors import ChronicleError, EntryError
 from chronicle.exporters.text import json_text
+from chronicle.importers.release import import_dataset, sniff_dataset
 from chronicle.importers.spreadsheet import import_csv
 from chronicle.render import console, literal, printable, table
 from chronicle.store import Store
@@ -121,23 +122,47 @@ def seed(obj: Context) -> None:
 
 @cli.command("import")
 @click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option(
+    "--format",
+    "dataset",
+    type=click.Choice(["acled", "ucdp"]),
+    help="Read FILE as an ACLED or UCDP GED release (found from the header otherwise).",
+)
+@click.option(
+    "--retract-missing",
+    is_flag=True,
+    help="Retract this dataset's events that the file's countries and dates cover but it lacks.",
+)
+@click.option("--release-date", help="The release's date (default: its latest timestamp).")
 @pass_ctx
-def import_(obj: Context, file: str) -> None:
-    """Import an NDJSON log file (- for stdin), or a .csv of events: all of it or nothing."""
+def import_(
+    obj: Context, file: str, dataset: str | None, retract_missing: bool, release_date: str | None
+) -> None:
+    """Import an NDJSON log file (- for stdin), a .csv of events, or an ACLED or UCDP GED
+    release: all of it or nothing."""
+    path = Path(file)
+    if file != "-" and not path.is_file():
+        raise ChronicleError(f"no file {file}")
+    if file != "-" and (dataset or sniff_dataset(path)):
+        with obj.open(create=True) as store:
+            summary = import_dataset(
+                store, path, author=obj.commands(store).author, wanted=dataset,
+                retract_missing=retract_missing, published=release_date,
+            )  # fmt: skip
+        _say(summary.line(path.name))
+        return
+    if dataset or retract_missing or release_date:
+        raise click.UsageError("--format, --retract-missing and --release-date are for datasets")
     with obj.open(create=True) as store:
         if file == "-":
             result = store.import_lines(sys.stdin.buffer, name="stdin")
+        elif path.suffix.lower() == ".csv":
+            with path.open(encoding="utf-8-sig", newline="") as text:
+                author = obj.commands(store).author
+                result = import_csv(store, text, name=path.name, author=author)
         else:
-            path = Path(file)
-            if not path.is_file():
-                raise ChronicleError(f"no file {file}")
-            if path.suffix.lower() == ".csv":
-                with path.open(encoding="utf-8-sig", newline="") as text:
-                    author = obj.commands(store).author
-                    result = import_csv(store, text, name=path.name, author=author)
-            else:
-                with path.open("rb") as handle:
-                    result = store.import_lines(handle, name=path.name)
+            with path.open("rb") as handle:
+                result = store.import_lines(handle, name=path.name)
     _say(f"imported {len(result.added)} entries, skipped {result.skipped} already present")
 
 
@@ -534,7 +559,7 @@ def _print_detail(detail: queries.EventDetail) -> None:
 def _detail_sections(detail: queries.EventDetail) -> list[tuple[str, list, tuple[str, ...]]]:
     """The tables ``show`` prints under an event, with the columns of each."""
     return [
-        ("actors", detail.actors, ("name", "role", "entity_id", "aliases")),
+        ("actors", detail.actors, ("name", "role", "side", "entity_id", "aliases")),
         ("citations", detail.citations,
          ("source_id", "title", "publisher", "published", "quote", "named_as")),
         ("claims", detail.claims,

@@ -10,6 +10,7 @@ takes a path instead of a stream (see ``write_export``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import sqlite3
@@ -23,6 +24,7 @@ from typing import Any, BinaryIO, TextIO, TypeVar
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from chronicle import queries
 from chronicle.exporters import chronology, conflict, datasette, tabular, timelinejs
 from chronicle.exporters.datasette import ExportError, metadata_path
 from chronicle.exporters.rows import (
@@ -163,10 +165,10 @@ def _write_stream(
         timelinejs.write_timelinejs(out, views, scope, title, group_by)
     elif fmt == "timelinejs-csv":
         timelinejs.write_timelinejs_csv(out, views, scope, title, group_by)
-    elif fmt == "acled-csv":
-        conflict.write_acled(out, views)
     else:
-        conflict.write_ucdp(out, views)
+        places = functools.lru_cache(maxsize=4096)(functools.partial(queries.place_detail, conn))
+        write = conflict.write_acled if fmt == "acled-csv" else conflict.write_ucdp
+        write(out, views, places)
     return views.n
 
 

@@ -97,12 +97,22 @@ class Citation(TypedDict):
     quote: NotRequired[Quote]
     locator: NotRequired[Short]
     named_as: NotRequired[Short]
+    # the media a dataset coded the event from (ACLED's ``source`` column), kept apart
+    # from ``quote``: they are names of outlets, not words of the source
+    coded_from: NotRequired[Quote]
+
+
+# Which of the two opposing parties an actor fought on: ACLED's actor1/actor2 columns,
+# UCDP's side_a/side_b. Absent when nobody says; allies share a side.
+Side = Literal["a", "b"]
 
 
 class Actor(TypedDict):
     __pydantic_config__ = STRICT  # type: ignore[misc]
     entity: Id
     role: NotRequired[Short]
+    side: NotRequired[Side]
+    named_as: NotRequired[Short]  # the name a dataset gave the actor in this event
 
 
 Citations = Annotated[list[Citation], Field(max_length=MAX_LIST)]
@@ -133,6 +143,12 @@ class EntityRegistered(TypedDict):
     description: NotRequired[Long]
     lat: NotRequired[Annotated[int | float, Field(ge=-90, le=90)]]
     lon: NotRequired[Annotated[int | float, Field(ge=-180, le=180)]]
+    # where a place lies, as a conflict dataset codes it
+    country: NotRequired[Short]
+    admin1: NotRequired[Short]
+    admin2: NotRequired[Short]
+    admin3: NotRequired[Short]
+    geo_precision: NotRequired[Annotated[int, Field(ge=1, le=7)]]
 
 
 class EntityAliased(TypedDict):

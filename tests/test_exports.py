@@ -268,8 +268,10 @@ def test_as_of_shows_the_title_before_the_correction(conn) -> None:
 
 def _exported_events(text: str, fmt: str) -> list[str]:
     """The events an export holds, in its order: ids where the format has them, else titles."""
-    if fmt in ("csv", "acled-csv"):
+    if fmt == "csv":
         return [r["event_id"] for r in _csv(text)]
+    if fmt == "acled-csv":
+        return [r["event_id_cnty"] for r in _csv(text)]
     if fmt == "ucdp-csv":
         return [r["id"] for r in _csv(text)]
     if fmt == "json":
@@ -578,25 +580,27 @@ def _by_id(text: str, key: str) -> dict[str, dict[str, str]]:
 
 
 def test_acled_reduces_disputed_figures_to_the_most_conservative(conn) -> None:
-    rows = _by_id(export_text(conn, "timeline", "acled-csv", flt=TEST_TAG), "event_id")
+    rows = _by_id(export_text(conn, "timeline", "acled-csv", flt=TEST_TAG), "event_id_cnty")
     hostile = rows["ev:hostile"]
     # Beta's dead: 50 or 2, so 2; Alpha's dead: 20 to 80, so 20.
     assert hostile["fatalities"] == "22"
     assert 'Alpha "A", <b>Co</b> says 50' in hostile["notes"] and "Beta says 2" in hostile["notes"]
     assert "says 50 (reported by Plain report; ranked preferred)" in hostile["notes"]
-    assert (hostile["actor1"], hostile["actor2"]) == (ACTOR_NAME, "Beta")
+    # no side is known: the first actor alone, the second column left empty, no guess
+    assert (hostile["actor1"], hostile["actor2"]) == (ACTOR_NAME, "")
+    assert "Other actors: Beta" in hostile["notes"]
     assert hostile["location"] == "Gamma | Town # 1" and SOURCE_TITLE in hostile["source"]
     assert rows["ev:year"]["fatalities"] == "0"
 
 
 def test_acled_time_precision_follows_the_date(conn) -> None:
-    rows = _by_id(export_text(conn, "timeline", "acled-csv", flt=TEST_TAG), "event_id")
+    rows = _by_id(export_text(conn, "timeline", "acled-csv", flt=TEST_TAG), "event_id_cnty")
     codes = {k: (rows[k]["event_date"], rows[k]["time_precision"]) for k in rows}
-    assert codes["ev:hostile"] == ("2030-05-03", "1")
-    assert codes["ev:days"] == ("2030-07-02", "2")
-    assert codes["ev:month"] == ("2030-06-15", "3")
+    assert codes["ev:hostile"] == ("03 May 2030", "1")
+    assert codes["ev:days"] == ("02 July 2030", "2")
+    assert codes["ev:month"] == ("15 June 2030", "3")
     assert codes["ev:year"][1] == "3"
-    battle = _by_id(export_text(conn, "timeline", "acled-csv"), "event_id")[BATTLE]
+    battle = _by_id(export_text(conn, "timeline", "acled-csv"), "event_id_cnty")[BATTLE]
     assert battle["time_precision"] == "2" and "JNIM says 50" in battle["notes"]
 
 

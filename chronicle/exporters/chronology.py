@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from chronicle.exporters.rows import ClaimGroup, EventView, Scope
 from chronicle.exporters.text import esc, md, safe_url
+from chronicle.sides import actor_label
 from chronicle.wording import counted
 
 OPEN_START = "Open start"
@@ -45,10 +46,6 @@ def _status_note(view: EventView) -> str | None:
     if row["status"] == "merged":
         return f"merged into {row['merged_into']}"
     return row["status"] if row["status"] != "active" else None
-
-
-def _actor_words(actor: dict) -> str:
-    return f"{actor['name']} ({actor['role']})" if actor.get("role") else actor["name"]
 
 
 def _citation_parts(c: dict) -> tuple[str, list[str]]:
@@ -84,7 +81,7 @@ def _markdown_event(view: EventView) -> str:
     lines = [f"\n### {md(row['display'])} · {md(row['title'])}\n\n"]
     facts = [f"*{md(row['place'])}*"] if row["place"] else []
     if view.actors:
-        facts.append(", ".join(md(_actor_words(a)) for a in view.actors))
+        facts.append(", ".join(md(actor_label(a)) for a in view.actors))
     if view.tags:
         facts.append("tags: " + ", ".join(md(t) for t in view.tags))
     note = _status_note(view)
@@ -209,7 +206,7 @@ def html_event(view: EventView, heading: bool = False) -> str:
     note = _status_note(view)
     if note:
         parts.append(f'<p class="status">{esc(note)}</p>\n')
-    facts = [", ".join(esc(_actor_words(a)) for a in view.actors)] if view.actors else []
+    facts = [", ".join(esc(actor_label(a)) for a in view.actors)] if view.actors else []
     if view.tags:
         facts.append("tags: " + ", ".join(esc(t) for t in view.tags))
     if facts:

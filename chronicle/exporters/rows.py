@@ -130,7 +130,9 @@ def all_events(conn: sqlite3.Connection, scope: Scope) -> Iterator[dict[str, Any
 def _with_members(conn: sqlite3.Connection, row: dict[str, Any], as_of: int | None) -> dict:
     actors, citations = queries.event_members(conn, row["event_id"], as_of)
     row["actors"] = [
-        {"entity_id": a["entity_id"], "name": a["name"], "role": a["role"]} for a in actors
+        {"entity_id": a["entity_id"], "name": a["name"], "role": a["role"]}
+        | ({"side": a["side"]} if a["side"] else {})
+        for a in actors
     ]
     row["citations"] = citations
     row["tags"] = json.loads(row["tags"])

@@ -66,7 +66,7 @@ def _actors(conn: sqlite3.Connection, actors: list[dict], as_of: int) -> list[di
         ]
         out.append(
             {"entity_id": actor["entity"], "name": name, "kind": kind,
-             "role": actor.get("role"), "aliases": aliases}
+             "role": actor.get("role"), "side": actor.get("side"), "aliases": aliases}
         )  # fmt: skip
     return out
 
@@ -109,7 +109,10 @@ _MEMBER_VERSION = """FROM event_versions v, json_each(v.{list}) j
     JOIN {table} n ON n.{key} = json_extract(j.value, '$.{ref}')
     WHERE v.event_id = :id AND {as_of}
     ORDER BY j.key"""
-_MEMBER_ACTORS = "SELECT n.entity_id, n.name, n.kind, json_extract(j.value, '$.role') " + (
+_MEMBER_ACTORS = (
+    "SELECT n.entity_id, n.name, n.kind, json_extract(j.value, '$.role'), "
+    "json_extract(j.value, '$.side'), json_extract(j.value, '$.named_as') "
+) + (
     _MEMBER_VERSION.format(
         list="actors", table="entities", key="entity_id", ref="entity", as_of=as_of_span("v")
     )
@@ -117,15 +120,15 @@ _MEMBER_ACTORS = "SELECT n.entity_id, n.name, n.kind, json_extract(j.value, '$.r
 _MEMBER_CITATIONS = (
     "SELECT n.source_id, n.title, n.publisher, n.author, n.published, n.url, "
     "json_extract(j.value, '$.quote'), json_extract(j.value, '$.locator'), "
-    "json_extract(j.value, '$.named_as') "
+    "json_extract(j.value, '$.named_as'), json_extract(j.value, '$.coded_from') "
     + _MEMBER_VERSION.format(
         list="citations", table="sources", key="source_id", ref="source", as_of=as_of_span("v")
     )
 )
-MEMBER_ACTOR_KEYS = ("entity_id", "name", "kind", "role")
+MEMBER_ACTOR_KEYS = ("entity_id", "name", "kind", "role", "side", "named_as")
 MEMBER_CITATION_KEYS = (
     "source_id", "title", "publisher", "author", "published", "url", "quote", "locator",
-    "named_as",
+    "named_as", "coded_from",
 )  # fmt: skip
 
 

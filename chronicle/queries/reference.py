@@ -137,3 +137,27 @@ def entities(conn: sqlite3.Connection, as_of: int | None = None) -> Iterator[dic
         item = dict(zip(ENTITY_COLUMNS, row, strict=True))
         item["aliases"] = json.loads(item["aliases"])
         yield item
+
+
+PLACE_KEYS = ("name", "lat", "lon", "country", "admin1", "admin2", "admin3", "geo_precision")
+
+
+def place_detail(conn: sqlite3.Connection, entity_id: str) -> dict[str, Any]:
+    """A place's name, coordinates and where it lies (country, admin1–3, geo_precision).
+
+    The coordinates come from the projection; the administrative fields, which only
+    conflict datasets give, from the place's registration in the log (by subject, an
+    index lookup), so no projection has to carry columns most places leave empty.
+    """
+    row = conn.execute(
+        "SELECT name, lat, lon FROM entities WHERE entity_id = ?", (entity_id,)
+    ).fetchone()
+    if row is None:
+        return {}
+    found = conn.execute(
+        "SELECT data FROM log WHERE subject = ? AND type = 'entity.registered' LIMIT 1",
+        (entity_id,),
+    ).fetchone()
+    registered = json.loads(found[0]) if found else {}
+    detail = {key: registered.get(key) for key in PLACE_KEYS[3:]}
+    return {"name": row[0], "lat": row[1], "lon": row[2], **detail}
