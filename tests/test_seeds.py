@@ -399,3 +399,20 @@ def test_the_coup_correction_shows_in_history(db: sqlite3.Connection) -> None:
         "SELECT reason FROM history WHERE event_id = 'ev:2020-coup' AND type = 'event.corrected'",
     )
     assert len(reasons) == 1 and "August 2020" in reasons[0]
+
+
+def test_the_battle_sets_the_army_and_wagner_against_csp_dpa_and_jnim(
+    db: sqlite3.Connection,
+) -> None:
+    sides = db.execute(
+        "SELECT json_extract(j.value, '$.entity'), json_extract(j.value, '$.side') "
+        "FROM event_versions v, json_each(v.actors) j WHERE v.event_id = ? AND v.to_seq IS NULL",
+        (BATTLE,),
+    ).fetchall()
+    assert sorted(sides) == [
+        ("actor:csp-dpa", "b"), ("actor:fama", "a"), ("actor:jnim", "b"), ("actor:wagner", "a"),
+    ]  # fmt: skip
+    reasons = column(
+        db, f"SELECT reason FROM history WHERE event_id = '{BATTLE}' AND type = 'event.corrected'"
+    )
+    assert any("against CSP-DPA and JNIM" in r for r in reasons)

@@ -91,7 +91,10 @@ def _all_sides(groups: list[ClaimGroup], pick) -> float | None:
 
 
 def _group_best(group: ClaimGroup) -> float | None:
-    return group.preferred_figure if group.preferred_figure is not None else group.low
+    for figure in (group.preferred_figure, group.best):
+        if figure is not None:
+            return figure
+    return group.low
 
 
 def _fields(view: EventView) -> dict[str, str]:

@@ -170,6 +170,7 @@ class ClaimGroup:
     high: float | None
     statements: list[Statement] = field(default_factory=list)
     preferred_figure: float | None = None
+    best: float | None = None  # the lowest best estimate any claim gives
 
     @property
     def label(self) -> str:
@@ -229,6 +230,10 @@ def _claim_groups(
             group.statements.append(_statement(claim, name))
             if claim["rank"] == "preferred" and group.preferred_figure is None:
                 group.preferred_figure = _first_figure(claim)
+            if claim.get("best") is not None:
+                group.best = min(
+                    claim["best"], group.best if group.best is not None else claim["best"]
+                )
         groups.append(group)
     return groups
 

@@ -155,9 +155,9 @@ def short(column: str, value: str, limit: int = MAX_SHORT) -> str:
     return value
 
 
-def names(column: str, cell: str) -> list[str]:
-    """An actors cell: names split on ';' (ACLED's associated actors)."""
-    return [short(column, n.strip()) for n in cell.split(";") if n.strip()]
+def names(column: str, cell: str, separator: str = ";") -> list[str]:
+    """An actors cell: names split on ';' (ACLED's associated actors) or ', ' (GED's sides)."""
+    return [short(column, n.strip()) for n in cell.split(separator) if n.strip()]
 
 
 def acronym(name: str) -> tuple[str, str] | None:

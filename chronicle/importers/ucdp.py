@@ -100,8 +100,8 @@ def read_event(rows: list[r.Row]) -> r.DatasetEvent:
     if end < start:
         raise r.RowError("date_end", "before date_start")
     precision = r.code(row, "date_prec", range(1, 6))
-    side_a = r.names("side_a", r.required(row, "side_a"))
-    side_b = r.names("side_b", r.required(row, "side_b"))
+    side_a = r.names("side_a", r.required(row, "side_a"), ", ")
+    side_b = r.names("side_b", r.required(row, "side_b"), ", ")
     actors = [r.ActorRecord(n, "a") for n in side_a] + [r.ActorRecord(n, "b") for n in side_b]
     place = _place(row)
     kind = TYPES.get(r.text(row, "type_of_violence"), "Organized violence")

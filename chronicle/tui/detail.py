@@ -31,6 +31,7 @@ from textual.widgets.option_list import Option
 
 from chronicle.queries import EventDetail
 from chronicle.render import literal, printable
+from chronicle.sides import SIDE_NAMES
 from chronicle.tui import keys
 from chronicle.wording import figure
 
@@ -74,8 +75,9 @@ def actors_text(actors: Iterable[dict[str, Any]], st: Styler) -> Text:
         if i:
             out.append("\n")
         out.append_text(literal(actor["name"], keep_newlines=False))
-        if actor.get("role"):
-            out.append_text(literal(f" ({actor['role']})", st("detail--muted")))
+        part = [p for p in (actor.get("role"), SIDE_NAMES.get(actor.get("side") or "")) if p]
+        if part:
+            out.append_text(literal(f" ({', '.join(part)})", st("detail--muted")))
         if actor.get("aliases"):
             also = "also " + ", ".join(actor["aliases"])
             out.append_text(literal(f" — {also}", st("detail--muted"), keep_newlines=False))
