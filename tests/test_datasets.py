@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -323,7 +326,7 @@ def test_a_missing_column_is_refused_by_name(store_path: Path, tmp_path: Path) -
     (tmp_path / "nofat.csv").write_text(text, "utf-8")
     result = run(store_path, "import", str(tmp_path / "nofat.csv"), "--format", "acled")
     assert result.code == 1
-    assert result.err == "error: nofat.csv, row 1: no column fatalities (a ACLED file needs it)\n"
+    assert result.err == "error: nofat.csv, row 1: no column fatalities (ACLED files have it)\n"
 
 
 def test_a_bad_row_late_in_the_file_leaves_nothing(store_path: Path, tmp_path: Path) -> None:
@@ -435,3 +438,43 @@ def test_the_apps_detail_pane_shows_the_sides(store_path: Path) -> None:
         assert "Wagner Group (side A)" in text and "(side B)" in text
 
     drive(new_app(store_path), scenario, size=(160, 50))
+
+
+# --- the benchmark's synthetic releases ---------------------------------------------------
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def test_the_benchmark_imports_a_synthetic_release_and_its_next(tmp_path: Path) -> None:
+    """The dataset benchmark runs end to end at a small size and counts every row."""
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "datasets.py"), "--rows", "300", "--out", str(tmp_path)],
+        capture_output=True, text=True, cwd=BENCHMARKS, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "datasets-300.json").read_text("utf-8"))
+    first, second = report["full"]["first_release"], report["full"]["next_release"]
+    assert first["summary"].startswith("acled-300.csv: 300 rows, 300 added, 0 corrected")
+    assert ", 3 added," in second["summary"] and "0 retracted" in second["summary"]
+    assert int(second["summary"].split(" corrected")[0].rsplit(" ", 1)[1]) > 0
+    assert first["rows_per_second"] > 0 and report["memory_ratio"] > 0
+    assert "rows/s" in done.stdout
+
+
+def test_synthetic_rows_read_as_acled(tmp_path: Path) -> None:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import acled_rows
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    out = io.StringIO()
+    assert acled_rows.write(out, 200, 3) == 200
+    again = io.StringIO()
+    acled_rows.write(again, 200, 3)
+    assert out.getvalue() == again.getvalue()  # a pure function of size and seed
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert {r["time_precision"] for r in rows} == {"1", "2", "3"}
+    assert any(r["actor2"] == "" for r in rows) and any(":" in r["actor1"] for r in rows)
+    for number, row in enumerate(rows, start=2):
+        event = acled.read_event([row])
+        assert event.key == row["event_id_cnty"], number

@@ -43,6 +43,13 @@ TAGGED = (
 PARTIES = {"a": ("actor1", "assoc_actor_1", "inter1"), "b": ("actor2", "assoc_actor_2", "inter2")}
 DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d %b %Y", "%d-%b-%Y", "%d/%m/%Y")
 WEEK_HALF = timedelta(days=3)
+MONTHS = {
+    name.lower(): n + 1
+    for n, name in enumerate(
+        ("January", "February", "March", "April", "May", "June", "July", "August",
+         "September", "October", "November", "December")
+    )
+}  # fmt: skip
 
 
 def matches(header: Sequence[str]) -> bool:
@@ -55,6 +62,14 @@ def dyadic(header: Sequence[str]) -> bool:
 
 def event_date(row: r.Row) -> date:
     raw = r.required(row, "event_date")
+    day, _, rest = raw.partition(" ")
+    month, _, year = rest.partition(" ")
+    number = MONTHS.get(month.lower())
+    if number and day.isdigit() and year.isdigit():  # "22 February 2019", the usual form
+        try:
+            return date(int(year), number, int(day))
+        except ValueError:
+            pass
     for fmt in DATE_FORMATS:
         try:
             return datetime.strptime(raw, fmt).date()
@@ -73,6 +88,12 @@ def edtf_for(day: date, precision: int) -> tuple[str, date, date]:
     first = day.replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     return f"{day:%Y-%m}", first, last
+
+
+def cover(row: r.Row) -> tuple[str, date, date]:
+    """What the first pass needs of a row: its country and the days it may fall on."""
+    _, earliest, latest = edtf_for(event_date(row), r.code(row, "time_precision", range(1, 4)))
+    return r.required(row, "country"), earliest, latest
 
 
 def _place(row: r.Row) -> r.PlaceRecord:

@@ -110,7 +110,7 @@ def detect(header: Sequence[str], wanted: str | None) -> ModuleType:
         dataset = FORMATS[wanted]
     missing = [c for c in dataset.REQUIRED if c not in header]
     if missing:
-        raise EntryError(f"row 1: no column {missing[0]} (a {dataset.NAME} file needs it)")
+        raise EntryError(f"row 1: no column {missing[0]} ({dataset.NAME} files have it)")
     return dataset
 
 
@@ -187,20 +187,22 @@ def scan(path: Path, wanted: str | None) -> Scan:
     with path.open("rb") as fp:
         header, fmt = _header(fp)
         result = Scan(detect(header, wanted), header, sha=sha.hexdigest())
-        is_dyadic = result.dataset.dyadic(header)
         for number, rows in groups(rows_of(fp, header, fmt), result.dataset, header):
-            event = _read(result.dataset, number, rows, is_dyadic)
+            try:
+                country, earliest, latest = result.dataset.cover(rows[0])
+            except RowError as err:
+                raise EntryError(f"row {number}, {err}") from None
             result.rows += len(rows)
-            _cover(result, event, rows[0])
+            _cover(result, country, earliest, latest, rows[0])
     return result
 
 
-def _cover(result: Scan, event: DatasetEvent, row: Row) -> None:
-    result.countries.add(event.country)
-    if result.earliest is None or event.earliest < result.earliest:
-        result.earliest = event.earliest
-    if result.latest is None or event.latest > result.latest:
-        result.latest = event.latest
+def _cover(result: Scan, country: str, earliest: date, latest: date, row: Row) -> None:
+    result.countries.add(country)
+    if result.earliest is None or earliest < result.earliest:
+        result.earliest = earliest
+    if result.latest is None or latest > result.latest:
+        result.latest = latest
     stamp = str(row.get("timestamp") or "").strip()
     if stamp.isdigit() and (result.stamp is None or int(stamp) > result.stamp):
         result.stamp = int(stamp)
@@ -340,8 +342,8 @@ def _place(rel: Release, place: PlaceRecord, out: list[str]) -> str:
     if cached:
         return cached
     row = rel.conn.execute(
-        "SELECT entity_id FROM entities WHERE kind = 'place' AND name = ? "
-        "AND lat IS ? AND lon IS ? ORDER BY entity_id LIMIT 1",
+        "SELECT entity_id FROM entities WHERE name = ?1 COLLATE NOCASE AND name = ?1 "
+        "AND kind = 'place' AND lat IS ?2 AND lon IS ?3 ORDER BY entity_id LIMIT 1",
         key,
     ).fetchone()
     if row:
@@ -469,7 +471,7 @@ def _toll_entries(rel: Release, event: DatasetEvent, event_id: str, out: list[st
             continue
         out.append(rel.entry("claim.asserted", _claim(rel, event_id, about, figure)))
         if old:
-            reason = f"{rel.why()} gives {figure.best} killed instead of {old[2]}"
+            reason = f"{rel.why()} gives {figure.best} killed instead of {old[2]:g}"
             out.append(
                 rel.entry(
                     "claim.ranked", {"claim_id": old[0], "rank": "deprecated", "reason": reason}

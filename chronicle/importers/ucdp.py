@@ -56,6 +56,11 @@ def _day(row: r.Row, column: str) -> date:
         raise r.RowError(column, f"{raw[:40]!r} is not a date") from None
 
 
+def cover(row: r.Row) -> tuple[str, date, date]:
+    """What the first pass needs of a row: its country and the days it falls between."""
+    return r.text(row, "country"), _day(row, "date_start"), _day(row, "date_end")
+
+
 def edtf_for(start: date, end: date, precision: int) -> str:
     if start == end:
         return start.isoformat() if precision == 1 else f"{start.isoformat()}~"
