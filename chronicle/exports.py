@@ -13,8 +13,8 @@ import contextlib
 import functools
 import io
 import os
+import secrets
 import sqlite3
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -253,18 +253,19 @@ def export_file(
     if fmt == "sqlite":
         return write_export(conn, what, fmt, None, flt, as_of, out_path=path, **options)
     check(what, fmt, flt)
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, or removed on error)
-        dir=path.parent, prefix=f".{path.name}.", suffix=".partial", delete=False
-    )
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(6)}.partial")
+    # Made with mode 0666 less the umask, as any file a command writes: a temporary
+    # file's 0600 would survive the rename (and a page copied to a web server, 403).
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with handle:
+        with open(descriptor, "wb") as handle:
             result = write_export(conn, what, fmt, handle, flt, as_of, **options)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(handle.name, path)
+        os.replace(partial, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            os.remove(handle.name)
+            os.remove(partial)
         raise
     result.path = path
     return result

@@ -17,7 +17,9 @@ import re
 #    table; a narrow key table for full-text hits.
 # 4: dispute groups carry the event's title and the about-entity's name.
 # 5: the full-text index merges its segments only when a level fills up (16).
-PROJECTION_VERSION = 5
+# 6: figures are NUMERIC (a whole figure is stored as the integer it is); the
+#    full-text index names the tables it indexes; the timeline view has the rowid.
+PROJECTION_VERSION = 6
 
 # SQL twin of rules.timeline_key: NULL earliest first, NULL latest (open end) last.
 TIMELINE_ORDER = "{p}earliest, coalesce({p}latest, '9999-12-31'), {p}event_id"
@@ -73,9 +75,9 @@ _CLAIM_COLUMNS = """
     claimant TEXT NOT NULL,
     property TEXT NOT NULL,
     about TEXT,
-    low REAL,
-    best REAL,
-    high REAL,
+    low NUMERIC,
+    best NUMERIC,
+    high NUMERIC,
     unit TEXT,
     value_text TEXT,
     source_id TEXT NOT NULL,
@@ -150,7 +152,7 @@ CREATE TABLE timeline_order (ord INTEGER PRIMARY KEY, event_id TEXT NOT NULL);
 CREATE TABLE event_keys (key INTEGER PRIMARY KEY, event_id TEXT NOT NULL);
 CREATE TABLE dispute_groups (
     event_id TEXT NOT NULL, property TEXT NOT NULL, about TEXT,
-    n_claims INTEGER NOT NULL, n_claimants INTEGER NOT NULL, low REAL, high REAL,
+    n_claims INTEGER NOT NULL, n_claimants INTEGER NOT NULL, low NUMERIC, high NUMERIC,
     claimants TEXT NOT NULL, disputed INTEGER NOT NULL, title TEXT NOT NULL, about_name TEXT
 );
 CREATE INDEX dispute_groups_event ON dispute_groups (event_id, property, about);
@@ -160,6 +162,9 @@ CREATE INDEX dispute_groups_disputed ON dispute_groups (event_id, property, abou
 -- segments inside its own transaction: p99 of a correction 11 ms with it, 6.6 ms
 -- without, at a million entries. Levels still merge when 16 segments pile up.
 CREATE VIRTUAL TABLE events_fts USING fts5 (
+    -- The index of content="events" and content="timeline", keyed by the events'
+    -- rowid (it keeps its own copy of the text it indexes): sqlite-utils and
+    -- Datasette find a table's full-text index by these words.
     event_id UNINDEXED, title, summary, quotes, places, actors,
     tokenize = 'unicode61 remove_diacritics 2'
 );
@@ -226,16 +231,18 @@ def disputes_sql(claims: str) -> str:
     """
 
 
-def timeline_view(lead: str = "") -> str:
-    """The ``timeline`` view's statement; ``lead`` names columns to put before the public ones.
+def timeline_view() -> str:
+    """The ``timeline`` view's statement.
 
-    The sqlite export leads with the events' rowid, on which Datasette matches search
-    hits: it makes the view from here rather than editing the stored statement's text.
+    Its last column is the events' rowid, named ``rowid`` (a view has none of its
+    own): ``WHERE rowid IN (SELECT rowid FROM events_fts WHERE …)`` finds search hits
+    in it, as Datasette's ``?_search=`` does, in the store and in the sqlite export.
     """
     return f"""CREATE VIEW timeline AS
-SELECT {lead}e.event_id, e.display, e.when_edtf, e.earliest, e.latest, e.precision, e.approximate,
+SELECT e.event_id, e.display, e.when_edtf, e.earliest, e.latest, e.precision, e.approximate,
        e.uncertain, e.title, e.place_id, e.place, e.actor_names AS actors,
-       e.tags, e.summary, e.version, e.n_sources, e.n_claims, e.disputed, e.updated_seq
+       e.tags, e.summary, e.version, e.n_sources, e.n_claims, e.disputed, e.updated_seq,
+       e.rowid AS rowid
 FROM events e WHERE e.status = 'active'
 ORDER BY {timeline_order("e.")};
 """

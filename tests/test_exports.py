@@ -11,7 +11,9 @@ import csv
 import html
 import io
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 from datetime import date
@@ -285,7 +287,7 @@ def _exported_events(text: str, fmt: str) -> list[str]:
     if fmt == "timelinejs":
         return [s["unique_id"] for s in json.loads(text)["events"]]
     rows = list(csv.DictReader(io.StringIO(text)))  # timelinejs-csv: no id column
-    return [html.unescape(r["Headline"]) for r in rows if r["Type"] != "title"]
+    return [r["Headline"] for r in rows if r["Type"] != "title"]  # plain text
 
 
 STREAMED = [f for f in exports.FORMATS if f != "sqlite"]
@@ -549,7 +551,9 @@ def test_timelinejs_text_is_escaped_html_and_groups_follow_the_choice(conn) -> N
     assert "<script>" not in hostile["text"]["text"]
     assert html.escape(QUOTE) in hostile["text"]["text"]
     by_tag = json.loads(export_text(conn, "timeline", "timelinejs", flt=TEST_TAG, group_by="tag"))
-    assert {s["unique_id"]: s["group"] for s in by_tag["events"]}["ev:hostile"] == "<b>tag</b>"
+    tag_group = {s["unique_id"]: s["group"] for s in by_tag["events"]}["ev:hostile"]
+    # TimelineJS decodes the group once (its markup stripper), then sets it as HTML
+    assert tag_group == html.escape(html.escape("<b>tag</b>"))
 
 
 def test_timelinejs_csv_has_the_spreadsheet_columns(conn) -> None:
@@ -568,7 +572,8 @@ def test_timelinejs_csv_has_the_spreadsheet_columns(conn) -> None:
         assert cells["Year"] == str(slide["start_date"]["year"])
         assert cells["Month"] == str(slide["start_date"].get("month", ""))
         assert cells["End Day"] == str(slide.get("end_date", {}).get("day", ""))
-        assert cells["Headline"] == slide["text"]["headline"]
+        assert cells["Headline"] == html.unescape(slide["text"]["headline"])  # plain text
+        assert cells["Group"] == html.unescape(html.unescape(slide.get("group", "")))
         assert cells["Display Date"] == slide["display_date"]
 
 
@@ -640,6 +645,17 @@ def test_progress_is_told_the_count(conn, tmp_path: Path) -> None:
     assert seen[-1] == result.rows == len(list(queries.iter_history(conn)))
     assert seen == sorted(seen)
     assert result.path == tmp_path / "h.ndjson" and not list(tmp_path.glob(".*partial"))
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o002])
+def test_an_output_file_gets_the_umasks_mode(conn, tmp_path: Path, umask: int) -> None:
+    """As a file the shell makes for ``> FILE`` would: 0644 under 022, not a temporary 0600."""
+    before = os.umask(umask)
+    try:
+        exports.export_file(conn, "timeline", "html", tmp_path / "page.html")
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE((tmp_path / "page.html").stat().st_mode) == 0o666 & ~umask
 
 
 def test_the_export_command(store: Store, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 from chronicle import queries
 from chronicle.errors import ChronicleError
 from chronicle.exporters.rows import Scope
-from chronicle.schema import INTERNAL_TABLES, PROJECTION_OBJECTS, timeline_view
+from chronicle.schema import INTERNAL_TABLES, PROJECTION_OBJECTS
 from chronicle.store import Store
 
 DROPPED = ("log", "store_meta", *INTERNAL_TABLES)
@@ -55,7 +55,7 @@ TABLE_NOTES = {
 
 COLUMN_NOTES = {
     "event_id": "Event id (stable; the log's subject).",
-    "event_rowid": "The event's rowid in events: the key the full-text index uses.",
+    "rowid": "The event's rowid in events: the key the full-text index uses.",
     "title": "Title.",
     "display": "The date as written for reading (e.g. '25–27 Jul 2024', 'summer 2023').",
     "when_edtf": "The date in EDTF, as asserted (e.g. 2024-07-25/2024-07-27, 2023-22, 2012~).",
@@ -248,7 +248,6 @@ def _detach_from_log(copy: sqlite3.Connection) -> None:
     _materialize(copy, "disputes", "event_id, property, about")
     for table in DROPPED:
         copy.execute(f"DROP TABLE IF EXISTS {table}")
-    _searchable_timeline(copy)
 
 
 def _materialize(copy: sqlite3.Connection, view: str, key: str) -> None:
@@ -257,12 +256,6 @@ def _materialize(copy: sqlite3.Connection, view: str, key: str) -> None:
     copy.execute(f"DROP VIEW {view}")
     copy.execute(f"ALTER TABLE {view}_rows RENAME TO {view}")
     copy.execute(f"CREATE INDEX {view}_event ON {view} ({key})")
-
-
-def _searchable_timeline(copy: sqlite3.Connection) -> None:
-    """Give the timeline view the events rowid, which Datasette matches search hits on."""
-    copy.execute("DROP VIEW timeline")
-    copy.execute(timeline_view(lead="e.rowid AS event_rowid, "))
 
 
 def _write_info(copy: sqlite3.Connection, info: dict[str, Any]) -> None:
@@ -318,7 +311,7 @@ def metadata(copy: sqlite3.Connection, database: str, title: str, scope: Scope) 
                 c: COLUMN_OVERRIDES.get((name, c), COLUMN_NOTES.get(c, "")) for c in columns
             },
         }
-    tables["timeline"].update(fts_table=FTS_TABLE, fts_pk="event_rowid")
+    tables["timeline"]["fts_table"] = FTS_TABLE
     tables["events"]["fts_table"] = FTS_TABLE
     tables[FTS_TABLE]["hidden"] = True
     return {

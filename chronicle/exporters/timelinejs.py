@@ -1,8 +1,11 @@
 """TimelineJS3: its JSON (title slide, events, scale) and its spreadsheet's columns.
 
 TimelineJS renders ``headline`` and ``text`` as HTML, so both are escaped HTML
-here, never raw stored text. Dates carry only the precision the event has: a
-month-precise event gets a year and a month, no invented day.
+here, never raw stored text; ``group`` it first reads as HTML down to its text,
+then inserts that text as HTML again, so it is escaped twice. The spreadsheet's
+Headline and Group cells are plain text, as a person would type them into the
+template. Dates carry only the precision the event has: a month-precise event
+gets a year and a month, no invented day.
 """
 
 from __future__ import annotations
@@ -90,8 +93,8 @@ def slide(view: EventView, group_by: str) -> dict[str, Any] | None:
     out["display_date"] = view.row["display"]
     out["text"] = {"headline": esc(view.row["title"]), "text": html_event(view)}
     group = _group(view, group_by)
-    if group:
-        out["group"] = group
+    if group:  # TimelineJS strips markup from it (decoding once), then sets it as innerHTML
+        out["group"] = esc(esc(group))
     out["unique_id"] = view.row["event_id"]
     return out
 
@@ -117,14 +120,16 @@ def write_timelinejs(
     return count
 
 
-def _sheet_row(data: dict[str, Any], kind: str = "") -> list[Any]:
+def _sheet_row(
+    data: dict[str, Any], headline: str, group: str | None = None, kind: str = ""
+) -> list[Any]:
+    """A slide as a row of the template: its Text is HTML, its Headline and Group plain text."""
     start, end = data.get("start_date") or {}, data.get("end_date") or {}
-    text = data.get("text", {})
     values = {
         "Year": start.get("year"), "Month": start.get("month"), "Day": start.get("day"),
         "End Year": end.get("year"), "End Month": end.get("month"), "End Day": end.get("day"),
-        "Display Date": data.get("display_date"), "Headline": text.get("headline"),
-        "Text": text.get("text"), "Type": kind, "Group": data.get("group"),
+        "Display Date": data.get("display_date"), "Headline": headline,
+        "Text": data["text"]["text"], "Type": kind, "Group": group,
     }  # fmt: skip
     return [cell(values.get(c)) for c in SHEET_COLUMNS]
 
@@ -135,11 +140,11 @@ def write_timelinejs_csv(
     """The spreadsheet TimelineJS reads: a title row, then one row per event."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(SHEET_COLUMNS)
-    writer.writerow(_sheet_row(title_slide(title, scope), "title"))
+    writer.writerow(_sheet_row(title_slide(title, scope), title, kind="title"))
     count = 0
     for view in views:
         data = slide(view, group_by)
         if data is not None:
-            writer.writerow(_sheet_row(data))
+            writer.writerow(_sheet_row(data, view.row["title"], _group(view, group_by)))
             count += 1
     return count
