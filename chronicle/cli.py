@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 
 import click
 
-from chronicle import exports, queries
+from chronicle import audit, exports, queries
 from chronicle.commands import Commands, citations_from, new_id, parse_field
 from chronicle.errors import ChronicleError, EntryError
 from chronicle.exporters.text import json_text
@@ -167,11 +167,12 @@ def import_(
 
 
 @cli.command()
+@click.option("--force", is_flag=True, help="Rebuild even from a log whose chain is broken.")
 @pass_ctx
-def rebuild(obj: Context) -> None:
-    """Drop every projection and replay the log."""
-    with obj.open() as store:
-        n = store.rebuild()
+def rebuild(obj: Context, force: bool) -> None:
+    """Walk the log's chain, drop every projection and replay the log."""
+    with Store.open(obj.store_path, force_rebuild=force) as store:
+        n = store.rebuild(force=force)
     _say(f"rebuilt projections from {n} entries")
 
 
@@ -180,19 +181,28 @@ def rebuild(obj: Context) -> None:
     "--against",
     help="A hash noted down earlier, or a log export (NDJSON) whose every entry must still hold.",
 )
+@click.option(
+    "--projections",
+    is_flag=True,
+    help="Also replay the log and compare every projection table with it (about a rebuild's time).",
+)
 @pass_ctx
-def verify(obj: Context, against: str | None) -> None:
-    """Re-walk the hash chain; exit 1 naming the first entry that does not match."""
+def verify(obj: Context, against: str | None, projections: bool) -> None:
+    """Re-walk the hash chain and check the views; exit 1 naming the first thing wrong."""
     with obj.open(readonly=True) as store:
         if against and Path(against).is_file():
             with Path(against).open("rb") as handle:
                 result = store.verify(exported=_exported_hashes(handle, against))
         else:
             result = store.verify(against)
-    if not result.ok:
-        where = f" at seq {result.first_bad}" if result.first_bad else ""
-        raise ChronicleError(f"verify failed{where}: {result.problem}")
-    _say(f"ok: {result.entries} entries, head {result.head_hash}")
+        if not result.ok:
+            where = f" at seq {result.first_bad}" if result.first_bad else ""
+            raise ChronicleError(f"verify failed{where}: {result.problem}")
+        found = audit.compare_with_log(store.path) if projections else audit.quick_check(store.conn)
+    if found is not None:
+        raise ChronicleError(str(found))
+    checked = "; every view matches the log" if projections else ""
+    _say(f"ok: {result.entries} entries, head {result.head_hash}{checked}")
 
 
 def _exported_hashes(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, str]]:

@@ -22,6 +22,7 @@ from typing import Any
 from chronicle import rules
 from chronicle.chain import canonical_json
 from chronicle.schema import disputes_sql, projection_indexes, timeline_order
+from chronicle.upcasting import upcast
 from chronicle.vocabulary import ENTRY_TYPES
 
 FLUSH_EVERY = 4096  # entries; bounds the memory a long import holds between flushes
@@ -630,3 +631,22 @@ def rebuild_order(conn: sqlite3.Connection) -> None:
         f"FROM events WHERE status = 'active' ORDER BY {timeline_order()}"
     )
     conn.execute("INSERT OR REPLACE INTO projection_meta VALUES ('order_fresh', 1)")
+
+
+def replay(conn: sqlite3.Connection, log: str = "log") -> int:
+    """Apply every entry of the table ``log`` to empty projections; returns the last seq.
+
+    ``log`` is the store's own log for a rebuild, or an attached store's
+    (``live.log``) for a check against it. Nothing is parsed or validated again:
+    what each entry understood when it was written is what it means now.
+    """
+    projector = Projector(conn)
+    projector.go_bulk()  # before the log is read: an open read blocks DROP INDEX
+    last = 0
+    rows = conn.execute(f"SELECT seq, type, subject_version, schema, data FROM {log} ORDER BY seq")
+    for seq, entry_type, version, schema, data in rows:
+        projector.apply(seq, entry_type, upcast(entry_type, schema, json.loads(data)), version)
+        last = seq
+    projector.finish(last)
+    rebuild_order(conn)
+    return last

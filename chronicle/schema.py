@@ -8,7 +8,9 @@ table and its triggers are never dropped by chronicle.
 
 from __future__ import annotations
 
+import functools
 import re
+import sqlite3
 
 # Bumped whenever what the projections hold changes (a column, an order, a rule):
 # a store whose projections were made by another version rebuilds them on open.
@@ -306,3 +308,41 @@ COMPARABLE_TABLES = (
     "event_keys",
     "dispute_groups",
 )
+
+
+def statements(script: str) -> list[str]:
+    """Split a DDL script into statements (triggers keep their inner semicolons)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    return out
+
+
+LOG_AND_PROJECTIONS = "log+projections"
+
+
+@functools.cache
+def definitions(part: str = LOG_AND_PROJECTIONS) -> dict[tuple[str, str], str]:
+    """The SQL text SQLite keeps for each object chronicle makes, by (type, name).
+
+    ``part`` is ``"log"`` or ``"projections"`` for the objects of one side alone.
+
+    Read back from a store made in memory, so it is exactly what ``sqlite_master``
+    holds in a real one (``IF NOT EXISTS`` dropped, the full-text index's own tables
+    included): a store whose text differs has had an object replaced behind
+    chronicle's back, however alike the names.
+    """
+    conn = sqlite3.connect(":memory:")
+    try:
+        scripts = {"log": LOG, "projections": PROJECTION_TABLES + VIEWS}
+        chosen = scripts.values() if part == LOG_AND_PROJECTIONS else [scripts[part]]
+        for statement in statements("".join(chosen)):
+            conn.execute(statement)
+        rows = conn.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL")
+        return {(kind, name): sql for kind, name, sql in rows}
+    finally:
+        conn.close()

@@ -28,15 +28,16 @@ from chronicle.appender import Appender
 from chronicle.chain import GENESIS, row_hash
 from chronicle.errors import ConflictError, StoreError
 from chronicle.intake import AppendResult, PendingEntry, parse_lines, prepare
-from chronicle.projector import Projector, rebuild_order
+from chronicle.projector import rebuild_order, replay
 from chronicle.schema import (
     LOG,
     PROJECTION_OBJECTS,
     PROJECTION_TABLES,
     PROJECTION_VERSION,
     VIEWS,
+    definitions,
+    statements,
 )
-from chronicle.upcasting import upcast
 
 STORE_FORMAT = "1"
 HEAD_KEY = "head"  # store_meta key: "seq:hash" of the last entry written
@@ -76,7 +77,20 @@ class Store:
     # --- opening ----------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | os.PathLike, *, create: bool = False, readonly: bool = False):
+    def open(
+        cls,
+        path: str | os.PathLike,
+        *,
+        create: bool = False,
+        readonly: bool = False,
+        force_rebuild: bool = False,
+    ):
+        """Open (or create) a store; projections made by another version are rebuilt.
+
+        That rebuild, like any, first walks the log's chain and refuses a broken one
+        unless ``force_rebuild``: what a tampered log says must not pass silently into
+        the views everyone reads.
+        """
         path = Path(path)
         if not path.exists():
             if not create:
@@ -92,7 +106,7 @@ class Store:
         try:
             conn = cls._connect(path, readonly)
             store = cls(conn, path, readonly)
-            store._prepare_schema(create)
+            store._prepare_schema(create, force_rebuild)
         except sqlite3.DatabaseError as err:
             raise StoreError(_describe_sqlite(err, path)) from None
         return store
@@ -110,7 +124,7 @@ class Store:
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         return conn
 
-    def _prepare_schema(self, create: bool) -> None:
+    def _prepare_schema(self, create: bool, force_rebuild: bool = False) -> None:
         tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
         if "log" not in tables:
             if tables or not create:
@@ -135,16 +149,18 @@ class Store:
             with self.transaction():
                 # Another process may have made the schema since the look above.
                 tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
-                for statement in _statements(LOG):
+                for statement in statements(LOG):
                     self.conn.execute(statement)
                 self.conn.execute(
                     "INSERT OR IGNORE INTO store_meta VALUES ('format', ?)", (STORE_FORMAT,)
                 )
                 if "projection_meta" not in tables:
+                    self._refuse_broken_chain(force_rebuild)
                     self._create_projections()
                     self._replay()
         if self._projection_version() != PROJECTION_VERSION:
-            self.rebuild()  # projections from an older chronicle: derive them anew
+            # Projections from an older chronicle: derive them anew.
+            self.rebuild(force=force_rebuild)
 
     def _projection_version(self) -> int:
         row = self.conn.execute(
@@ -289,7 +305,7 @@ class Store:
     # --- projections ----------------------------------------------------------------
 
     def _create_projections(self) -> None:
-        for statement in _statements(PROJECTION_TABLES + VIEWS):
+        for statement in statements(PROJECTION_TABLES + VIEWS):
             self.conn.execute(statement)
         self.conn.executemany(
             "INSERT OR REPLACE INTO projection_meta VALUES (?, ?)",
@@ -301,28 +317,34 @@ class Store:
             self.conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
 
     def _replay(self) -> int:
-        """Apply every logged entry to empty projections: no parsing of dates, no validation."""
-        projector = Projector(self.conn)
-        projector.go_bulk()  # before the log is read: an open read blocks DROP INDEX
-        last = 0
-        rows = self.conn.execute(
-            "SELECT seq, type, subject_version, schema, data FROM log ORDER BY seq"
-        )
-        for seq, entry_type, version, schema, data in rows:
-            projector.apply(seq, entry_type, upcast(entry_type, schema, json.loads(data)), version)
-            last = seq
-        projector.finish(last)
-        rebuild_order(self.conn)
-        return last
+        """Apply every logged entry to empty projections."""
+        return replay(self.conn)
 
-    def rebuild(self) -> int:
-        """Drop every projection and replay the log; returns the number of entries applied."""
+    def rebuild(self, *, force: bool = False) -> int:
+        """Drop every projection and replay the log; returns the number of entries applied.
+
+        The chain is walked first: a log whose chain is broken is refused unless
+        ``force``, so that a rebuild never carries a tampered entry into the views.
+        """
         self._need_writable()
+        self._refuse_broken_chain(force)
         # It rewrites about the whole file: large when the store is.
         with self._journal_for(self.path.stat().st_size), _collector_paused(), self.transaction():
             self._drop_projections()
             self._create_projections()
             return self._replay()
+
+    def _refuse_broken_chain(self, force: bool) -> None:
+        if force:
+            return
+        walked = self.verify(guards=False)
+        if not walked.ok:
+            where = f" at seq {walked.first_bad}" if walked.first_bad else ""
+            raise StoreError(
+                f"the log's chain is broken{where} ({walked.problem}): the views were not "
+                "rebuilt from it; see chronicle verify, or rebuild anyway with "
+                "chronicle rebuild --force"
+            )
 
     def ensure_order(self) -> None:
         """Make the dense timeline ordinal current (cheap when it already is)."""
@@ -339,7 +361,11 @@ class Store:
     # --- verification ---------------------------------------------------------------
 
     def verify(
-        self, against: str | None = None, exported: Iterable[tuple[int, str]] | None = None
+        self,
+        against: str | None = None,
+        exported: Iterable[tuple[int, str]] | None = None,
+        *,
+        guards: bool = True,
     ) -> VerifyResult:
         """Re-walk the hash chain; report the first seq whose row does not match.
 
@@ -349,6 +375,7 @@ class Store:
         of each line of an earlier export, in seq order, each of which must still be
         there unchanged; the log may have grown since. All of it is read in one
         snapshot, so a writer appending meanwhile cannot make a whole log look cut.
+        ``guards`` also checks the log's append-only triggers, by their SQL text.
         """
         with self._read_snapshot():
             walk = _ChainWalk(against, exported)
@@ -358,7 +385,8 @@ class Store:
             finally:
                 rows.close()
             if failed is None:
-                failed = walk.finish(self._recorded_head(), self._missing_triggers())
+                guard = self._guard_problem() if guards else None
+                failed = walk.finish(self._recorded_head(), guard)
         return failed or VerifyResult(True, walk.n, walk.prev)
 
     @contextlib.contextmanager
@@ -380,14 +408,26 @@ class Store:
         seq, _, digest = str(value[0]).partition(":")
         return int(seq), digest
 
-    def _missing_triggers(self) -> list[str]:
-        present = {
-            r[0]
-            for r in self.conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'log'"
-            )
-        }
-        return sorted(set(LOG_GUARDS) - present)
+    def _guard_problem(self) -> str | None:
+        """What is wrong with the log's triggers: missing, altered, or one not chronicle's.
+
+        Names alone prove nothing: a trigger that does nothing can carry a guard's name.
+        """
+        present = dict(
+            self.conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'log'"
+            ).fetchall()
+        )
+        missing = sorted(set(LOG_GUARDS) - present.keys())
+        if missing:
+            return f"the log's append-only triggers are missing ({', '.join(missing)})"
+        expected = definitions()
+        for name, sql in sorted(present.items()):
+            if name not in LOG_GUARDS:
+                return f"trigger {name} on the log is not chronicle's"
+            if sql != expected[("trigger", name)]:
+                return f"the log's append-only trigger {name} was replaced (its SQL differs)"
+        return None
 
 
 class _ChainWalk:
@@ -420,7 +460,7 @@ class _ChainWalk:
         return None
 
     def finish(
-        self, recorded: tuple[int, str] | None, missing_triggers: list[str]
+        self, recorded: tuple[int, str] | None, guard_problem: str | None
     ) -> VerifyResult | None:
         """What only the end of the log can tell: a cut, an extension, a lost guard."""
         gone = self.n + 1
@@ -443,10 +483,8 @@ class _ChainWalk:
             return self._fail(
                 None, f"hash {self.against} is not in this log (its head is seq {self.n})"
             )
-        if missing_triggers:
-            return self._fail(
-                None, f"the log's append-only triggers are missing ({', '.join(missing_triggers)})"
-            )
+        if guard_problem:
+            return self._fail(None, guard_problem)
         return None
 
 
@@ -568,18 +606,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _statements(script: str) -> list[str]:
-    """Split a DDL script into statements (triggers keep their inner semicolons)."""
-    out, buf = [], ""
-    for line in script.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            if buf.strip():
-                out.append(buf.strip())
-            buf = ""
-    return out
 
 
 def _switch_to_wal(conn: sqlite3.Connection) -> None:

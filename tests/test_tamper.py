@@ -18,6 +18,7 @@ import pytest
 from fixtures.rel_support import log_rows, mini_store, run_cli
 
 from chronicle.chain import canonical_json, entry_hash
+from chronicle.schema import definitions
 
 ENTRIES = 10
 
@@ -165,8 +166,7 @@ def rewrite_history_from(path: Path, seq: int) -> None:
             )
             prev = digest
         conn.execute("UPDATE store_meta SET value = ? WHERE key = 'head'", (f"{row[0]}:{prev}",))
-        guard = "SELECT RAISE(ABORT, 'the log is append-only: UPDATE refused');"
-        conn.execute(f"CREATE TRIGGER log_no_update BEFORE UPDATE ON log BEGIN {guard} END")
+        conn.execute(definitions()[("trigger", "log_no_update")])  # the guard's exact text
         conn.commit()
 
 
