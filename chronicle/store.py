@@ -156,6 +156,7 @@ class Store:
                 )
                 if "projection_meta" not in tables:
                     self._refuse_broken_chain(force_rebuild)
+                    self._drop_projections()  # what is left of them, if anything
                     self._create_projections()
                     self._replay()
         if self._projection_version() != PROJECTION_VERSION:

@@ -5,9 +5,10 @@ through its own export would all give back.
 Hypothesis drives the same calls the CLI and the terminal app make (assert,
 correct, retract, merge, claim, rank, alias, import), including ones that must be
 refused (correcting a retracted event, a stale version, an import with a bad last
-line), and after every step checks three things: the projections equal a rebuild;
+line), and after every step checks four things: the projections equal a rebuild;
 the store as of a seq N equals a store that only ever held the first N entries;
-and the log exported as NDJSON imports into an identical store.
+the log exported as NDJSON imports into an identical store; and ``verify``'s
+projection checks, the cheap one and the full replay, find nothing to report.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from support import public_view, snapshot
 
-from chronicle import exports
+from chronicle import audit, exports
 from chronicle.commands import Commands
 from chronicle.errors import ConflictError, EntryError
 from chronicle.store import Store
@@ -265,6 +266,12 @@ class ChronicleMachine(RuleBasedStateMachine):
             copy.rebuild()  # the live store was projected step by step; this one from scratch
             assert snapshot(copy.conn) == live
             assert copy.verify().ok
+
+    @invariant()
+    def the_views_are_the_logs(self) -> None:
+        """Both checks of ``verify`` pass on every store the steps build."""
+        assert audit.quick_check(self.store.conn) is None
+        assert audit.compare_with_log(self.store.path) is None
 
 
 @pytest.fixture(autouse=True)

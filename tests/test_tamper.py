@@ -149,6 +149,32 @@ def test_dropped_triggers_alone_are_reported(path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("name", ["log_no_update", "log_no_delete"])
+def test_a_do_nothing_trigger_under_a_guards_name_is_reported(path: Path, name: str) -> None:
+    """Names prove nothing: the guard's SQL text is compared."""
+    event, other = (
+        ("UPDATE", "log_no_delete") if name == "log_no_update" else ("DELETE", "log_no_update")
+    )
+    do_nothing = f"CREATE TRIGGER {name} BEFORE {event} ON log BEGIN SELECT 1; END"
+    tamper(path, definitions()[("trigger", other)], do_nothing)
+    outcome = run_cli(path, "verify")
+    assert outcome.code == 1
+    assert outcome.err.strip() == (
+        f"error: verify failed: the log's append-only trigger {name} was replaced (its SQL differs)"
+    )
+
+
+def test_a_trigger_added_to_the_log_is_reported(path: Path) -> None:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TRIGGER log_audit AFTER INSERT ON log BEGIN SELECT 1; END")
+        conn.commit()
+    outcome = run_cli(path, "verify")
+    assert (
+        outcome.err.strip()
+        == "error: verify failed: trigger log_audit on the log is not chronicle's"
+    )
+
+
 # --- a head kept elsewhere ------------------------------------------------------------
 
 
