@@ -277,7 +277,29 @@ def hook_verify(ctx: ChronicleContext) -> Figure:
     seconds, result = timed(ctx.store.verify)
     if not result.ok:
         raise RuntimeError(f"verify failed at seq {result.first_bad}: {result.problem}")
+    ctx.refs.remember("chronicle_verify_s", "chronicle verify (chain walk)", seconds)
     return Figure(result.entries / seconds, {"seconds": seconds, "entries": result.entries})
+
+
+def hook_views_quick_check(ctx: ChronicleContext) -> Figure:
+    """The views' freshness and definitions, as plain ``verify`` and the app's open run it."""
+    from chronicle import audit
+
+    samples = timings_ms([lambda: audit.quick_check(ctx.conn)] * 5)
+    found = audit.quick_check(ctx.conn)
+    if found is not None:
+        raise RuntimeError(str(found))
+    return median_figure(samples)
+
+
+def hook_verify_projections(ctx: ChronicleContext) -> Figure:
+    """``verify --projections``' own part: replay the log into a scratch file, compare; s."""
+    from chronicle import audit
+
+    seconds, found = timed(lambda: audit.compare_with_log(ctx.store.path))
+    if found is not None:
+        raise RuntimeError(str(found))
+    return Figure(seconds, {"entries": ctx.entries, "entries_per_s": ctx.entries / seconds})
 
 
 def hook_rebuild(ctx: ChronicleContext) -> Figure:
@@ -561,6 +583,9 @@ HOOKS: tuple[Hook, ...] = (
     Hook("chronicle disk, FTS excluded", "bytes/entry", hook_disk, "bare_bytes",
          Target(1.5, False, True)),
     Hook("chronicle verify", "rows/s", hook_verify, "bare_scan_hash", Target(0.5, True, True)),
+    Hook("views quick check (median)", "ms", hook_views_quick_check),
+    Hook("verify --projections (replay, compare)", "s", hook_verify_projections,
+         "chronicle_verify_s"),
     Hook("chronicle rebuild", "s", hook_rebuild, "chronicle_import_s", Target(1, False, True)),
     Hook("timeline page (median)", "ms", hook_timeline_page, None, Target(5, False)),
     Hook("as-of id array (median)", "ms", hook_as_of_array),

@@ -62,8 +62,12 @@ class Disagreement:
     table: str
     where: str  # "at event ev:… (title)", "is stale: …"
 
+    @property
+    def words(self) -> str:
+        return f"projection {self.table} {self.where}"
+
     def __str__(self) -> str:
-        return f"projection {self.table} {self.where}; run chronicle rebuild"
+        return f"{self.words}; run chronicle rebuild"
 
 
 # --- the cheap check ------------------------------------------------------------------------

@@ -203,6 +203,14 @@ def _cut_log(path: Path, as_of: int) -> None:
     with _connect(path) as copy:
         copy.execute("DROP TRIGGER IF EXISTS log_no_delete")
         copy.execute("DELETE FROM log WHERE seq > ?", (as_of,))
+        # The cut is chronicle's own: its head is noted, so the rebuild's chain walk
+        # checks the entries kept rather than taking the cut for tampering.
+        head = copy.execute("SELECT seq || ':' || hash FROM log ORDER BY seq DESC LIMIT 1")
+        kept = head.fetchone()
+        if kept is None:
+            copy.execute("DELETE FROM store_meta WHERE key = 'head'")
+        else:
+            copy.execute("UPDATE store_meta SET value = ? WHERE key = 'head'", kept)
         copy.commit()
     with Store.open(path) as store:
         store.rebuild()

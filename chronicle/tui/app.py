@@ -26,7 +26,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from chronicle import queries
+from chronicle import audit, queries
 from chronicle.commands import Commands, default_author
 from chronicle.dates import parse_loose
 from chronicle.errors import ChronicleError, StoreError
@@ -47,6 +47,7 @@ from chronicle.tui.rows import (
     touched_events,
 )
 from chronicle.tui.screens import (
+    ConfirmScreen,
     ExportRequest,
     FilterWords,
     HelpScreen,
@@ -99,6 +100,8 @@ class ChronicleApp(App[None]):
         # Opened before anything is drawn, so a missing or foreign file is one line
         # of error from the command, not a broken screen.
         self.store, self.message = open_store(self.store_path)
+        # The cheap check reads no row: the app opens as fast with it as without.
+        self.views_problem = audit.quick_check(self.store.conn)
         self.commands = Commands(self.store, author or default_author())
         self.density = DensityStrip(id="density")
         self.timeline = TimelineView(id="timeline")
@@ -136,6 +139,8 @@ class ChronicleApp(App[None]):
         self.timeline.focus()
         self._rebuild(None)
         self.set_interval(self.poll_seconds, self._poll)
+        if self.views_problem is not None:
+            self._offer_rebuild(self.views_problem)
 
     def on_unmount(self) -> None:
         self.store.close()
@@ -616,6 +621,40 @@ class ChronicleApp(App[None]):
             lambda result: self.say(f"exported {result.rows:,} rows to {result.path}"),
         )
 
+    # --- the views against the log -------------------------------------------------------------
+
+    def _offer_rebuild(self, problem: audit.Disagreement) -> None:
+        """Say in one line that the views are not the log's, and offer to derive them anew."""
+        self.say(f"the views disagree with the log: {problem.words}")
+        if self.store.readonly:
+            self.say(f"{self.message} (read-only: run chronicle rebuild with write access)")
+            return
+        question = "Rebuild the views from the log now? (the log itself is not changed)"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.action_rebuild_views()
+
+        self.push_screen(ConfirmScreen(self.message, question), answered)
+
+    def action_rebuild_views(self) -> None:
+        """Walk the log's chain and replay it into fresh views, in a worker of its own."""
+        if not self._can_write():
+            return
+        self.say("rebuilding the views from the log…")
+        path = self.store_path
+
+        def rebuild(_reader: Store) -> int:
+            with Store.open(path) as writer:
+                return writer.rebuild()
+
+        def done(applied: int) -> None:
+            self.views_problem = audit.quick_check(self.conn)
+            self.say(f"views rebuilt from {applied:,} entries")
+            self._rebuild(self._selected())
+
+        self._in_worker("rebuild", rebuild, done)
+
     # --- help and palette ----------------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -631,6 +670,11 @@ class ChronicleApp(App[None]):
                     f"{scope} · key {key.shown_keys}",
                     partial(self.run_action, key.action, targets[scope]),
                 )
+        yield SystemCommand(
+            "Rebuild the views",
+            "Walk the log's chain and replay it into fresh views (chronicle rebuild)",
+            partial(self.run_action, "rebuild_views"),
+        )
 
 
 def open_store(path: str) -> tuple[Store, str]:

@@ -84,6 +84,37 @@ class PromptScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes-or-no question at the foot of the screen: y or Enter, n or Esc."""
+
+    BINDINGS: ClassVar = [
+        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes", key_display="y"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no", key_display="n"),
+    ]
+    DEFAULT_CSS = """
+    ConfirmScreen { align: left bottom; background: $background 40%; }
+    ConfirmScreen #confirm {
+        height: auto; width: 100%; background: $panel; border-top: solid $warning;
+        padding: 0 1; margin-bottom: 1;
+    }
+    ConfirmScreen #confirm-question { color: $text-warning; text-style: bold; }
+    ConfirmScreen #confirm-keys { color: $text-muted; }
+    """
+
+    def __init__(self, statement: str, question: str) -> None:
+        super().__init__()
+        self.statement, self.question = statement, question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm"):
+            yield Static(Text(printable(self.statement, keep_newlines=False)), id="confirm-text")
+            yield Static(Text(self.question), id="confirm-question")
+            yield Static(Text("y or Enter: yes · n or Esc: not now"), id="confirm-keys")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
 # --- filter --------------------------------------------------------------------------------
 
 
