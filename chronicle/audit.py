@@ -22,9 +22,11 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
 from urllib.parse import quote
 
+from chronicle.errors import StoreError
 from chronicle.projector import replay
 from chronicle.schema import (
     COMPARABLE_TABLES,
@@ -138,17 +140,23 @@ def compare_with_log(path: Path, scratch_dir: str | None = None) -> Disagreement
     and the replay and the comparison run in one read transaction: a writer
     appending meanwhile is not seen half-way.
     """
-    with _scratch(path, scratch_dir) as conn:
-        conn.execute("BEGIN")
-        try:
-            found = quick_check(conn, "live")
-            if found is None:
-                for statement in statements(PROJECTION_TABLES):
-                    conn.execute(statement)
-                replay(conn, "live.log")
-                found = _first_difference(conn)
-        finally:
-            conn.execute("ROLLBACK")
+    try:
+        with _scratch(path, scratch_dir) as conn:
+            conn.execute("BEGIN")
+            try:
+                found = quick_check(conn, "live")
+                if found is None:
+                    for statement in statements(PROJECTION_TABLES):
+                        conn.execute(statement)
+                    replay(conn, "live.log")
+                    found = _first_difference(conn)
+            finally:
+                conn.execute("ROLLBACK")
+    except (sqlite3.DatabaseError, OSError) as err:
+        where = scratch_dir or tempfile.gettempdir()
+        raise StoreError(
+            f"cannot replay the log to check the views (scratch in {where}): {err}"
+        ) from None
     return found
 
 
@@ -189,14 +197,11 @@ def _compare_table(conn: sqlite3.Connection, table: str) -> Disagreement | None:
     theirs = conn.execute(select.format(db="live"))
     ours = conn.execute(select.format(db="main"))
     try:
-        for live_rows, log_rows in zip(_chunks(theirs), _chunks(ours), strict=False):
+        # A side that ends first yields empty chunks: the other's next row is the difference.
+        for live_rows, log_rows in zip_longest(_chunks(theirs), _chunks(ours), fillvalue=[]):
             if live_rows != log_rows:
                 row = _first_unequal(live_rows, log_rows, [columns.index(c) for c in order])
                 return _at(conn, table, subject, row[columns.index(subject)] if subject else None)
-        # One side has more chunks: the first row of the longer one differs.
-        extra = theirs.fetchone() or ours.fetchone()
-        if extra is not None:
-            return _at(conn, table, subject, extra[columns.index(subject)] if subject else None)
     finally:
         theirs.close()
         ours.close()

@@ -21,6 +21,7 @@ from support import snapshot
 
 from chronicle import audit
 from chronicle.cli import load_seeds
+from chronicle.errors import StoreError
 from chronicle.schema import COMPARABLE_TABLES
 from chronicle.store import Store
 
@@ -167,6 +168,19 @@ def test_an_inserted_copy_of_an_existing_row(path: Path) -> None:
     assert_repaired(path)
 
 
+def test_a_row_past_the_last_full_chunk(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables are compared a chunk at a time: one extra row beyond a full chunk still shows."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        sources = conn.execute("SELECT count(*) FROM sources").fetchone()[0]
+    monkeypatch.setattr(audit, "CHUNK_ROWS", sources)
+    edit(path, "INSERT INTO sources (source_id, title, kind, registered_seq) "
+               "VALUES ('src:zzz', 'Forged', 'news', 1)")  # fmt: skip
+    found = audit.compare_with_log(path)
+    assert found is not None and str(found) == (
+        "projection sources differs from the log at source src:zzz (Forged); run chronicle rebuild"
+    )
+
+
 def test_an_inserted_event(path: Path) -> None:
     edit(path, "CREATE TEMP TABLE copied AS SELECT * FROM events LIMIT 1",
          "UPDATE copied SET event_id = 'ev:zzz-forged'",
@@ -297,3 +311,8 @@ def test_dropped_views_are_not_made_again_from_a_broken_chain(path: Path) -> Non
 def _projections(path: Path) -> dict:
     with contextlib.closing(sqlite3.connect(path)) as conn:
         return snapshot(conn)
+
+
+def test_a_scratch_folder_that_fails_is_one_line(path: Path, tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match=r"^cannot replay the log to check the views \(scratch"):
+        audit.compare_with_log(path, scratch_dir=str(tmp_path / "gone"))
