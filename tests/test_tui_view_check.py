@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from test_tui_support import drive, make_store, new_app, press, status
+from test_tui_support import drive, make_store, new_app, press, settle, status
 
 from chronicle import audit
 from chronicle.store import Store
@@ -60,6 +60,22 @@ def test_stale_views_are_named_in_one_line_and_rebuilt_on_yes(store_file: Path) 
 
     drive(new_app(store_file), scenario)
     assert problem_of(store_file) is None
+
+
+def test_the_rebuild_refreshes_the_view_once(store_file: Path) -> None:
+    """The rebuild's commit is not taken for another process's change by the poll."""
+    make_stale(store_file)
+    refreshes: list[int] = []
+
+    async def scenario(app, pilot) -> None:
+        rebuild = app._rebuild
+        app._rebuild = lambda *a, **k: refreshes.append(1) or rebuild(*a, **k)
+        await press(pilot, "y")
+        app._poll()  # what the app's timer would do next
+        await settle(pilot)
+
+    drive(new_app(store_file), scenario)
+    assert refreshes == [1]
 
 
 def test_a_replaced_view_is_named_and_left_alone_on_no(store_file: Path) -> None:

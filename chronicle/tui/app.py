@@ -638,7 +638,12 @@ class ChronicleApp(App[None]):
         self.push_screen(ConfirmScreen(self.message, question), answered)
 
     def action_rebuild_views(self) -> None:
-        """Walk the log's chain and replay it into fresh views, in a worker of its own."""
+        """Walk the log's chain and replay it into fresh views, in a worker of its own.
+
+        The one write the app makes off its own connection: a rebuild of a large store
+        takes minutes, and the screen must not freeze meanwhile. Its commit is taken
+        as seen when it ends, so the poll does not read the view a second time.
+        """
         if not self._can_write():
             return
         self.say("rebuilding the views from the log…")
@@ -649,6 +654,8 @@ class ChronicleApp(App[None]):
                 return writer.rebuild()
 
         def done(applied: int) -> None:
+            self._data_version = self._store_version()
+            self._head = queries.head_seq(self.conn)
             self.views_problem = audit.quick_check(self.conn)
             self.say(f"views rebuilt from {applied:,} entries")
             self._rebuild(self._selected())
