@@ -50,8 +50,12 @@ class Context:
         self.store_path = store_path
         self.author = author
 
-    def open(self, *, create: bool = False, readonly: bool = False) -> Store:
-        return Store.open(self.store_path, create=create, readonly=readonly)
+    def open(
+        self, *, create: bool = False, readonly: bool = False, force_rebuild: bool = False
+    ) -> Store:
+        return Store.open(
+            self.store_path, create=create, readonly=readonly, force_rebuild=force_rebuild
+        )
 
     def commands(self, store: Store) -> Commands:
         return Commands(store, self.author)
@@ -171,7 +175,7 @@ def import_(
 @pass_ctx
 def rebuild(obj: Context, force: bool) -> None:
     """Walk the log's chain, drop every projection and replay the log."""
-    with Store.open(obj.store_path, force_rebuild=force) as store:
+    with obj.open(force_rebuild=force) as store:
         n = store.rebuild(force=force)
     _say(f"rebuilt projections from {n} entries")
 
