@@ -28,7 +28,6 @@ from report import References, Row, Target
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
-PAGE = 256  # the TUI's page of rows (chronicle.tui.rows.PAGE_SIZE)
 PEER_APPEND = "peer append (recorder)"
 
 #: Words users search for: frequent report vocabulary, town names, a two-word query.
@@ -312,8 +311,10 @@ def hook_rebuild(ctx: ChronicleContext) -> Figure:
 
 
 def hook_timeline_page(ctx: ChronicleContext) -> Figure:
-    """256-row keyset pages of the current timeline at random positions; median ms."""
+    """Keyset pages of the current timeline, as many rows as the app's, at random positions;
+    median ms."""
     from chronicle import queries
+    from chronicle.tui.rows import PAGE_SIZE as PAGE
 
     conn = ctx.conn
     ctx.store.ensure_order()
@@ -357,8 +358,9 @@ def hook_as_of_array(ctx: ChronicleContext) -> Figure:
 
 
 def hook_as_of_page(ctx: ChronicleContext) -> Figure:
-    """A 256-id page of a past timeline read as of its seq; median ms."""
+    """A page of ids (the app's page size) of a past timeline read as of its seq; median ms."""
     from chronicle import queries
+    from chronicle.tui.rows import PAGE_SIZE as PAGE
 
     arrays: dict[int, list[str]] = ctx.found.get("as_of_arrays") or {}
     usable = [(seq, ids) for seq, ids in arrays.items() if ids]

@@ -25,6 +25,7 @@ from chronicle import audit, exports, queries
 from chronicle.commands import Commands, citations_from, new_id, parse_field
 from chronicle.errors import ChronicleError, EntryError
 from chronicle.exporters.text import json_text
+from chronicle.exporters.timelinejs import GROUPINGS
 from chronicle.importers.release import import_dataset, sniff_dataset
 from chronicle.importers.spreadsheet import import_csv
 from chronicle.render import console, literal, printable, table
@@ -40,7 +41,7 @@ from chronicle.vocabulary import (
 from chronicle.wording import figure
 
 DEFAULT_STORE = os.path.join("store", "chronicle.db")
-FORMATS = click.Choice(["table", "json", "csv"])
+READ_FORMATS = click.Choice(["table", "json", "csv"])
 
 
 class Context:
@@ -468,7 +469,9 @@ def _as_of_option(fn):
 
 
 def _format_option(fn):
-    return click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)(fn)
+    return click.option("--format", "fmt", type=READ_FORMATS, default="table", show_default=True)(
+        fn
+    )
 
 
 def emit(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, title=None) -> None:
@@ -623,10 +626,10 @@ def log_cmd(obj: Context, start, limit, subject, ndjson, fmt) -> None:
         if ndjson:
             entries = itertools.islice(store.entries(start), limit)
             mine = (e for e in entries if subject is None or e["subject"] == subject)
-            emit(mine, queries.LOG_COLUMNS, "ndjson")
+            emit(mine, queries.LOG_SUMMARY_COLUMNS, "ndjson")
             return
         rows = queries.log_entries(store.conn, start=start, limit=limit, subject=subject)
-        emit(rows, queries.LOG_COLUMNS, fmt)
+        emit(rows, queries.LOG_SUMMARY_COLUMNS, fmt)
 
 
 @cli.command("export")
@@ -635,7 +638,7 @@ def log_cmd(obj: Context, start, limit, subject, ndjson, fmt) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True),
               help="File to write (default: standard output; required for sqlite).")  # fmt: skip
 @click.option("--title", help="Title of a chronology (markdown, html, timelinejs).")
-@click.option("--group-by", type=click.Choice(["place", "tag"]), default="place",
+@click.option("--group-by", type=click.Choice(GROUPINGS), default="place",
               show_default=True, help="TimelineJS rows: by place or by first tag.")  # fmt: skip
 @timeline_filter_options
 @_as_of_option

@@ -80,7 +80,7 @@ class Commands:
         actors = data.get("actors")
         if not actors or not all(isinstance(a, str) for a in actors):
             return data
-        return {**data, "actors": queries.parse_actors(self.store.conn, actors)}
+        return {**data, "actors": queries.actors_from(self.store.conn, actors)}
 
     def correct(
         self,
@@ -120,9 +120,6 @@ class Commands:
 
     def rank(self, claim_id: str, rank: str, reason: str) -> int:
         return self._append("claim.ranked", {"claim_id": claim_id, "rank": rank, "reason": reason})
-
-    def retract_claim(self, claim_id: str, reason: str) -> int:
-        return self._append("claim.retracted", {"claim_id": claim_id, "reason": reason})
 
     def alias(self, entity_id: str, alias: str) -> int:
         return self._append("entity.aliased", {"entity_id": entity_id, "alias": alias})

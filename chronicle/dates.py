@@ -127,22 +127,6 @@ class DateBounds:
             "display": self.display,
         }
 
-    @classmethod
-    def from_dict(cls, edtf: str, d: dict) -> DateBounds:
-        """Rebuild from a stored entry without parsing: history stays as understood.
-
-        Flags go through bool() because SQLite hands JSON booleans back as 0 and 1.
-        """
-        return cls(
-            edtf=edtf,
-            earliest=d["earliest"],
-            latest=d["latest"],
-            precision=d["precision"],
-            approximate=bool(d["approximate"]),
-            uncertain=bool(d["uncertain"]),
-            display=d["display"],
-        )
-
 
 # ---------------------------------------------------------------------------
 # What one date (or one end of an interval) means

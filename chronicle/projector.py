@@ -149,7 +149,7 @@ class _Claim:
 
 
 @dataclass
-class _Pending:
+class _Unflushed:
     """Rows waiting for the next flush, in the order they must be written."""
 
     sources: list[tuple] = field(default_factory=list)
@@ -181,7 +181,7 @@ class Projector:
         self._claims: dict[str, _Claim] = {}
         self._current_version: dict[str, tuple[str, int]] = {}  # event -> pending version key
         self._current_claim: dict[str, tuple[str, int]] = {}
-        self._pending = _Pending()
+        self._pending = _Unflushed()
         self._last_order: tuple[int, tuple] | None = None
         self._aliased: set[str] = set()
         self._absent_events: set[str] = set()  # ids known not to exist (yet)
@@ -510,7 +510,7 @@ class Projector:
         many("INSERT INTO event_links VALUES (?, ?, ?, ?)", p.links)
         many("INSERT OR IGNORE INTO event_touches (event_id, seq) VALUES (?, ?)", p.touches)
         many("INSERT INTO timeline_order (ord, event_id) VALUES (?, ?)", p.order)
-        self._pending = _Pending()
+        self._pending = _Unflushed()
         self._events.clear()
         self._claims.clear()
         self._current_version.clear()

@@ -211,13 +211,3 @@ def ranked_claim(state: State, rank: str) -> State:
 
 def retracted_claim(state: State) -> State:
     return {**state, "status": "retracted"}
-
-
-def touched_events(entry_type: str, data: dict[str, Any], claim_event: str | None) -> list[str]:
-    """Every event whose history shows this entry."""
-    if entry_type.startswith("event."):
-        other = data.get("into") or data.get("target")
-        return [data["event_id"], other] if other else [data["event_id"]]
-    if entry_type.startswith("claim."):
-        return [claim_event] if claim_event else []
-    return []

@@ -286,6 +286,12 @@ PROJECTION_OBJECTS = (
     ("table", "projection_meta"),
 )
 
+# The log's columns, in the table's order: entries are read and exported in it.
+LOG_COLUMNS = (
+    "seq", "id", "type", "subject", "subject_version", "recorded_at", "author", "schema", "data",
+    "prev_hash", "hash",
+)  # fmt: skip
+
 # Projection tables the projector and the queries keep for their own work, outside the
 # public SQL interface: the sqlite export leaves them out.
 INTERNAL_TABLES = (

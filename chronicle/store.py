@@ -31,6 +31,7 @@ from chronicle.intake import AppendResult, PendingEntry, parse_lines, prepare
 from chronicle.projector import rebuild_order, replay
 from chronicle.schema import (
     LOG,
+    LOG_COLUMNS,
     PROJECTION_OBJECTS,
     PROJECTION_TABLES,
     PROJECTION_VERSION,
@@ -50,9 +51,6 @@ MMAP_BYTES = 256 * 1024 * 1024
 # Imports at least this large, and rebuilds of stores this large, go through a
 # rollback journal (Store._journal_for): about 55,000 entries of the synthetic log.
 LARGE_WRITE_BYTES = 32 * 1024 * 1024
-LOG_COLUMNS = (
-    "seq, id, type, subject, subject_version, recorded_at, author, schema, data, prev_hash, hash"
-)
 
 
 @dataclass
@@ -295,7 +293,7 @@ class Store:
 
     def entries(self, start: int = 1, stop: int | None = None) -> Iterator[dict[str, Any]]:
         """Log entries in seq order, in the interchange format with seq and hashes."""
-        sql = f"SELECT {LOG_COLUMNS} FROM log WHERE seq >= ?"
+        sql = f"SELECT {', '.join(LOG_COLUMNS)} FROM log WHERE seq >= ?"
         args: list[int] = [start]
         if stop is not None:
             sql += " AND seq <= ?"
@@ -380,7 +378,7 @@ class Store:
         """
         with self._read_snapshot():
             walk = _ChainWalk(against, exported)
-            rows = self.conn.execute(f"SELECT {LOG_COLUMNS} FROM log ORDER BY seq")
+            rows = self.conn.execute(f"SELECT {', '.join(LOG_COLUMNS)} FROM log ORDER BY seq")
             try:
                 failed = walk.run(rows)
             finally:

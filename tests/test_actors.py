@@ -38,20 +38,20 @@ JNIM = {"entity": "actor:jnim"}
     ],
 )
 def test_actor_text_is_read_the_same_everywhere(mini_store: Store, text, actors) -> None:
-    assert queries.parse_actors(mini_store.conn, text) == actors
+    assert queries.actors_from(mini_store.conn, text) == actors
 
 
 def test_a_name_two_entities_share_is_refused_not_guessed(mini_store: Store) -> None:
     mini_store.append([entry("entity.aliased", {"entity_id": "actor:fama", "alias": "JNIM"})])
     with pytest.raises(queries.QueryError, match="could be any of actor:fama, actor:jnim"):
-        queries.parse_actors(mini_store.conn, "JNIM:attacker")
+        queries.actors_from(mini_store.conn, "JNIM:attacker")
 
 
 def test_unknown_actors_are_named_as_given(mini_store: Store) -> None:
     with pytest.raises(queries.QueryError, match="unknown entity 'actor:nobody'"):
-        queries.parse_actors(mini_store.conn, "actor:nobody:attacker")
+        queries.actors_from(mini_store.conn, "actor:nobody:attacker")
     with pytest.raises(queries.QueryError, match="no entity is called 'Nobody at all'"):
-        queries.parse_actors(mini_store.conn, "Nobody at all")
+        queries.actors_from(mini_store.conn, "Nobody at all")
 
 
 def _event_actors(store: Store, event_id: str) -> list[tuple[str, str | None]]:

@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-from support import public_view, snapshot
+from support import entry, public_view, snapshot
 
 from chronicle import audit, exports
 from chronicle.commands import Commands
@@ -203,7 +203,8 @@ class ChronicleMachine(RuleBasedStateMachine):
     def retract_claim(self, pick: int) -> None:
         claim_id = self._claim(pick)
         if self.claims[claim_id] == "active":
-            self.commands.retract_claim(claim_id, "withdrawn by its source")
+            retraction = {"claim_id": claim_id, "reason": "withdrawn by its source"}
+            self.store.append([entry("claim.retracted", retraction)])
             self.claims[claim_id] = "retracted"
 
     @rule(pick=picks)

@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chronicle import queries, store
+from chronicle import queries
+from chronicle.schema import LOG_COLUMNS
 from chronicle.wording import figure
 
 WHATS = ("timeline", "events", "claims", "disputes", "sources", "entities", "history", "log")
 FILTERED = ("timeline", "events", "claims", "disputes", "history")
-LOG_COLUMNS = tuple(c.strip() for c in store.LOG_COLUMNS.split(","))
 EVENT_COLUMNS = (*queries.TIMELINE_COLUMNS, "citations")
 NAME_CACHE = 4096
 

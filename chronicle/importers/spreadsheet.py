@@ -91,7 +91,7 @@ def _payload(conn, row: _Row) -> dict[str, Any]:
     data: dict[str, Any] = {
         "title": title,
         "when": when,
-        "actors": queries.parse_actors(conn, _list(row.get("actors"))),
+        "actors": queries.actors_from(conn, _list(row.get("actors"))),
         "tags": [str(t) for t in _list(row.get("tags"))],
         "summary": row.get("summary") or "",
         "citations": _citations(row),

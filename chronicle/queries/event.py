@@ -40,8 +40,8 @@ def show(conn: sqlite3.Connection, event_id: str, as_of: int | None = None) -> E
     row["version"] = version
     return EventDetail(
         event=row,
-        actors=_actors(conn, actors, FOREVER if as_of is None else as_of),
-        citations=_citations(conn, citations),
+        actors=_actor_details(conn, actors, FOREVER if as_of is None else as_of),
+        citations=_cited_sources(conn, citations),
         claims=claims(conn, event_id, as_of),
         disputes=list(iter_disputes(conn, as_of, event_id=event_id)),  # known to exist
         links=_links(conn, event_id, as_of, row["merged_into"]),
@@ -50,7 +50,9 @@ def show(conn: sqlite3.Connection, event_id: str, as_of: int | None = None) -> E
     )
 
 
-def _actors(conn: sqlite3.Connection, actors: list[dict], as_of: int) -> list[dict[str, Any]]:
+def _actor_details(
+    conn: sqlite3.Connection, actors: list[dict], as_of: int
+) -> list[dict[str, Any]]:
     out = []
     for actor in actors:
         name, kind = conn.execute(
@@ -71,7 +73,7 @@ def _actors(conn: sqlite3.Connection, actors: list[dict], as_of: int) -> list[di
     return out
 
 
-def _citations(conn: sqlite3.Connection, citations: list[dict]) -> list[dict[str, Any]]:
+def _cited_sources(conn: sqlite3.Connection, citations: list[dict]) -> list[dict[str, Any]]:
     out = []
     for citation in citations:
         source = conn.execute(

@@ -43,7 +43,15 @@ def iter_history(
         yield item
 
 
-LOG_COLUMNS = ("seq", "recorded_at", "author", "type", "subject", "subject_version", "summary")
+LOG_SUMMARY_COLUMNS = (
+    "seq",
+    "recorded_at",
+    "author",
+    "type",
+    "subject",
+    "subject_version",
+    "summary",
+)
 
 
 def log_entries(
@@ -77,4 +85,4 @@ def log_entries(
         sql += " LIMIT ?"
         args.append(limit)
     for row in conn.execute(sql, args):
-        yield dict(zip(LOG_COLUMNS, row, strict=True))
+        yield dict(zip(LOG_SUMMARY_COLUMNS, row, strict=True))

@@ -75,7 +75,7 @@ def actor_with_role(conn: sqlite3.Connection, item: str | Mapping[str, Any]) -> 
         return {"entity": one_entity(conn, ref.strip()), "role": role.strip()}
 
 
-def parse_actors(
+def actors_from(
     conn: sqlite3.Connection, items: str | Iterable[str | Mapping[str, Any]]
 ) -> list[dict[str, str]]:
     """Actors with roles from text (split with ``list_items``) or from a list of items."""

@@ -91,7 +91,7 @@ def parse_claimant(conn: sqlite3.Connection, text: str) -> tuple[Any, str]:
 
 
 def parse_actors(conn: sqlite3.Connection, text: str) -> tuple[Any, str]:
-    actors = queries.parse_actors(conn, text)
+    actors = queries.actors_from(conn, text)
     shown = [
         queries.display_name(conn, a["entity"]) + (f" ({a['role']})" if a.get("role") else "")
         for a in actors
