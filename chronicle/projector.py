@@ -385,7 +385,7 @@ class Projector:
         if self.order_changed:
             return
         if self._last_order is None:
-            if not self._order_is_fresh():
+            if not order_is_fresh(self.conn):
                 self.order_changed = True
                 return
             last = self.conn.execute(
@@ -400,12 +400,6 @@ class Projector:
             self._last_order = (ord_ + 1, key)
         else:
             self.order_changed = True
-
-    def _order_is_fresh(self) -> bool:
-        row = self.conn.execute(
-            "SELECT value FROM projection_meta WHERE key = 'order_fresh'"
-        ).fetchone()
-        return bool(row and row[0])
 
     def _new_event_version(self, seq: int, version: int, event: _Event, new: rules.State) -> None:
         old = event.state
@@ -620,6 +614,12 @@ def _check_handlers() -> None:
 
 
 _check_handlers()
+
+
+def order_is_fresh(conn: sqlite3.Connection) -> bool:
+    """Whether the dense timeline ordinal is current, so pages can be read by range."""
+    row = conn.execute("SELECT value FROM projection_meta WHERE key = 'order_fresh'").fetchone()
+    return bool(row and row[0])
 
 
 def rebuild_order(conn: sqlite3.Connection) -> None:

@@ -28,7 +28,7 @@ from chronicle.appender import Appender
 from chronicle.chain import GENESIS, row_hash
 from chronicle.errors import ConflictError, StoreError
 from chronicle.intake import AppendResult, PendingEntry, parse_lines, prepare
-from chronicle.projector import rebuild_order, replay
+from chronicle.projector import order_is_fresh, rebuild_order, replay
 from chronicle.schema import (
     LOG,
     LOG_COLUMNS,
@@ -345,12 +345,12 @@ class Store:
                 "chronicle rebuild --force"
             )
 
+    def order_is_fresh(self) -> bool:
+        return order_is_fresh(self.conn)
+
     def ensure_order(self) -> None:
         """Make the dense timeline ordinal current (cheap when it already is)."""
-        fresh = self.conn.execute(
-            "SELECT value FROM projection_meta WHERE key = 'order_fresh'"
-        ).fetchone()
-        if fresh and fresh[0]:
+        if order_is_fresh(self.conn):
             return
         if self.readonly:
             raise StoreError("the timeline order is stale and this store is open read-only")

@@ -137,6 +137,7 @@ class ChronicleApp(App[None]):
         self._data_version = self._store_version()
         self._head = queries.head_seq(self.conn)
         self.timeline.focus()
+        self._renumber()
         self._rebuild(None)
         self.set_interval(self.poll_seconds, self._poll)
         if self.views_problem is not None:
@@ -202,7 +203,7 @@ class ChronicleApp(App[None]):
 
     def _rebuild(self, keep: Row | None, *, reload_density: bool = True) -> None:
         """Re-read the view (after a filter, as-of or store change), keeping the selection."""
-        flt, as_of, path = self.flt, self.as_of, self.store_path
+        flt, as_of = self.flt, self.as_of
         self.view_loading = True
         self.refresh_status()
         step = self._step_from(flt, as_of)
@@ -214,7 +215,7 @@ class ChronicleApp(App[None]):
                 return stepped_ids(store.conn, ids, touched, as_of)
             if flt.active or as_of is not None:
                 return queries.timeline_ids(store.conn, flt, as_of)
-            return _ordered_or_ids(path, store)
+            return _ordered_or_ids(store)
 
         self._in_worker("view", build, partial(self._view_ready, keep, flt, as_of))
         if reload_density:
@@ -368,6 +369,7 @@ class ChronicleApp(App[None]):
         added, self._head = head - self._head, head
         if added:
             self.say(f"{added} new {'entry' if added == 1 else 'entries'} in the store: refreshed")
+            self._renumber()
         if self.as_of is None:  # the new view reloads the selected event's detail
             self._rebuild(self._selected(), reload_density=bool(added))
         else:
@@ -532,6 +534,23 @@ class ChronicleApp(App[None]):
 
     # --- writing -------------------------------------------------------------------------------
 
+    def _renumber(self) -> None:
+        """Bring the timeline's dense ordinal up to date through the app's one writer.
+
+        A write that sorts an event anywhere but last leaves the ordinal stale. It is
+        renumbered here, on the connection that wrote, rather than by a second writer
+        in a worker: that writer's commit came back through the poll as a change to
+        the store, and the view was read twice for one correction. Renumbering is a
+        derived table's rewrite (0.6 s at a million entries), paid once per write
+        that moves the order; a read-only store is paged through an id array instead.
+        """
+        if self.store.readonly:
+            return
+        try:
+            self.store.ensure_order()
+        except StoreError as err:
+            self.say(f"error: {err}")
+
     def _can_write(self) -> bool:
         if self.store.readonly:
             self.say("this store is read-only")
@@ -560,6 +579,7 @@ class ChronicleApp(App[None]):
         if saved is None:
             return
         self._head = queries.head_seq(self.conn)
+        self._renumber()
         self.say(saved.message)
         keep = self._selected()
         if saved.event_id and (keep is None or keep["event_id"] != saved.event_id):
@@ -692,18 +712,16 @@ def open_store(path: str) -> tuple[Store, str]:
         return Store.open(path, readonly=True), "read-only store: writing is off"
 
 
-def _ordered_or_ids(path: str, reader: Store) -> list[str] | None:
-    """None when the store's dense ordinal is (made) current: the fast, paged path.
+def _ordered_or_ids(reader: Store) -> list[str] | None:
+    """None when the store's dense ordinal is current: the fast, paged path; else the ids.
 
-    Bringing the ordinal up to date is a write to a derived table; a store the
-    user cannot write to is read through an id array instead.
+    Only the app's writer renumbers the ordinal (``ChronicleApp._renumber``); a store
+    the app cannot write to, or one another writer has just reordered, is read
+    through an id array until then.
     """
-    try:
-        with Store.open(path) as writer:
-            writer.ensure_order()
+    if reader.order_is_fresh():
         return None
-    except StoreError:
-        return queries.timeline_ids(reader.conn)
+    return queries.timeline_ids(reader.conn)
 
 
 def _position(rows: Rows, keep: Row | None) -> int:
