@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from json.encoder import encode_basestring  # the C encoder json.dumps uses
+from typing import Any
 
 GENESIS = "0" * 64
 
@@ -47,7 +48,7 @@ def entry_hash(
     return hashlib.sha256(f"{head}\n{data_json}".encode()).hexdigest()
 
 
-def row_hash(row: tuple) -> str:
+def row_hash(row: tuple[Any, ...]) -> str:
     """Hash of a log row laid out as (seq, id, type, subject, subject_version,
     recorded_at, author, schema, data, prev_hash)."""
     return entry_hash(*row)

@@ -714,7 +714,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(1)
         _fail(str(err).splitlines()[0] if str(err) else type(err).__name__, 1)
     except UnicodeError as err:  # e.g. an argument holding bytes that are not UTF-8
-        _fail(f"not valid UTF-8 text ({err.reason})", 1)
+        _fail(f"not valid UTF-8 text ({getattr(err, 'reason', err)})", 1)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
 

@@ -90,7 +90,9 @@ class Commands:
         citations: list[dict] | None = None,
         expect_version: int | None = None,
     ) -> int:
-        data = {"event_id": event_id, "changes": self._with_actors(changes), "reason": reason}
+        data: dict[str, Any] = {
+            "event_id": event_id, "changes": self._with_actors(changes), "reason": reason,
+        }  # fmt: skip
         if citations:
             data["citations"] = citations
         return self._append("event.corrected", data, expect_version)

@@ -32,7 +32,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 from chronicle.errors import ChronicleError
 
@@ -116,7 +116,7 @@ class DateBounds:
     uncertain: bool
     display: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The JSON-ready form kept in an entry beside the EDTF string itself."""
         return {
             "earliest": self.earliest,
@@ -410,18 +410,22 @@ def _fast_point(form: _Form, text: str) -> _Point:
     """What an accepted date means: unspecified digits run from all 0 to all 9."""
     approximate, uncertain = _QUALIFIER_FLAGS[form.qualifier]
     year, month, day = form.year, form.month, form.day
-    if month in _LEVEL1_SEASONS:
+    if month is not None and month in _LEVEL1_SEASONS:
         return _season_point(int(year), int(month), approximate, uncertain, text)
     first_month, last_month = (1, 12) if month in (None, "XX") else (int(month), int(month))
-    whole_month = day in (None, "XX")
-    lo = _to_date(int(year.replace("X", "0")), first_month, 1 if whole_month else int(day), text)
+    day_number = None if day is None or day == "XX" else int(day)  # None: the whole month
+    first_day = 1 if day_number is None else day_number
+    lo = _to_date(int(year.replace("X", "0")), first_month, first_day, text)
     last_year = int(year.replace("X", "9"))
-    last_day = calendar.monthrange(last_year, last_month)[1] if whole_month else int(day)
+    month_end = calendar.monthrange(last_year, last_month)[1]
+    last_day = month_end if day_number is None else day_number
     hi = _to_date(last_year, last_month, last_day, text)
     return _Point(lo, hi, _shape(lo, hi), approximate, uncertain)
 
 
-def _taken(ends: tuple[_Form | _Side | _Verdict, ...], text: str) -> bool:
+def _taken(
+    ends: tuple[_Form | _Side | _Verdict, ...], text: str
+) -> TypeGuard[tuple[_Form | _Side, ...]]:
     """Whether the fast path answers: False leaves the text to the library."""
     if _Verdict.DEFER in ends:
         return False
@@ -441,9 +445,10 @@ def _parse_fast(text: str) -> DateBounds | None:
     """
     if "/" not in text:
         form = _fast_end(text, alone=True)
-        if not _taken((form,), text):
+        if isinstance(form, _Verdict):
+            _taken((form,), text)  # a refused form raises here
             return None
-        return _single_bounds(text, _fast_resolve(form, text))
+        return _single_bounds(text, _fast_point(form, text))
     start, end = text.split("/", 1)
     ends = (_fast_interval_end(start), _fast_interval_end(end))
     if not _taken(ends, text):
@@ -492,7 +497,7 @@ def _strict(node: Any, text: str) -> tuple[date, date]:
         lo, hi = node.lower_strict(), node.upper_strict()
     except Exception:  # e.g. unspecified digits inside a day ("2012-07-2X")
         raise DateError(f"cannot work out the bounds of {_shown(text)}") from None
-    return _to_date(*lo[:3], text), _to_date(*hi[:3], text)
+    return _to_date(lo[0], lo[1], lo[2], text), _to_date(hi[0], hi[1], hi[2], text)
 
 
 def _flags(node: Any) -> tuple[bool, bool]:

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO, TypeVar
+from typing import Any, BinaryIO, TextIO, TypeVar, cast
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -226,10 +226,10 @@ def _mapped(conn: sqlite3.Connection, size: int) -> Iterator[None]:
 def _text(out: BinaryIO | TextIO) -> Iterator[TextIO]:
     """A text view of ``out`` that leaves it open (and flushed) for its owner."""
     if isinstance(out, io.TextIOBase):
-        yield out  # type: ignore[misc]
+        yield cast(TextIO, out)  # a text stream already (typing's TextIO is no io class)
         out.flush()
         return
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="")  # type: ignore[arg-type]
+    text = io.TextIOWrapper(cast(BinaryIO, out), encoding="utf-8", newline="")
     try:
         yield text
     finally:

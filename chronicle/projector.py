@@ -271,6 +271,20 @@ class Projector:
                 self._events[event_id] = found
         return found
 
+    def _known_event(self, event_id: str) -> _Event:
+        """An event the rules already found (``rules.check_references`` runs before apply)."""
+        found = self._event(event_id)
+        if found is None:
+            raise LookupError(f"projecting an entry about unknown event {event_id!r}")
+        return found
+
+    def _known_name(self, entity_id: str) -> str:
+        """An entity's name; the rules already found the entity."""
+        found = self._entity(entity_id)
+        if found is None:
+            raise LookupError(f"projecting an entry about unknown entity {entity_id!r}")
+        return found[1]
+
     def _load_event(self, event_id: str) -> _Event | None:
         row = self.conn.execute(
             f"SELECT v.{', v.'.join(_EVENT_COLS)}, v.actors, v.citations, e.version, "
@@ -355,7 +369,7 @@ class Projector:
         )  # fmt: skip
 
     def _actor_names(self, actors: list[dict[str, Any]]) -> str | None:
-        names = [self._entity(a["entity"])[1] for a in actors]  # type: ignore[index]
+        names = [self._known_name(a["entity"]) for a in actors]
         return "; ".join(names) if names else None
 
     def _add_version(self, event_id: str, version: int, seq: int, state: rules.State) -> None:
@@ -424,24 +438,24 @@ class Projector:
             self.dirty_claims.add(event_id)  # its dispute groups carry the title
 
     def _event_corrected(self, seq: int, d: dict[str, Any], version: int) -> list[str]:
-        event = self._event(d["event_id"])
+        event = self._known_event(d["event_id"])
         self._new_event_version(seq, version, event, rules.corrected_state(event.state, d))
         return [d["event_id"]]
 
     def _event_retracted(self, seq: int, d: dict[str, Any], version: int) -> list[str]:
-        event = self._event(d["event_id"])
+        event = self._known_event(d["event_id"])
         self._new_event_version(seq, version, event, rules.retracted_state(event.state, d))
         return [d["event_id"]]
 
     def _event_merged(self, seq: int, d: dict[str, Any], version: int) -> list[str]:
-        event = self._event(d["event_id"])
+        event = self._known_event(d["event_id"])
         self._new_event_version(seq, version, event, rules.merged_state(event.state, d["into"]))
         self.dirty_claims.add(d["into"])
         return [d["event_id"], d["into"]]
 
     def _event_linked(self, seq: int, d: dict[str, Any], version: int) -> list[str]:
         self._pending.links.append((d["event_id"], d["relation"], d["target"], seq))
-        event = self._event(d["event_id"])
+        event = self._known_event(d["event_id"])
         event.version, event.updated_seq, event.row_dirty = version, seq, True
         return [d["event_id"], d["target"]]
 
@@ -462,8 +476,12 @@ class Projector:
         self._add_claim_version(d["claim_id"], version, seq, claim)
         return [d["event_id"]]
 
-    def _new_claim_version(self, seq: int, version: int, claim_id: str, change) -> list[str]:
+    def _new_claim_version(
+        self, seq: int, version: int, claim_id: str, change: Callable[[rules.State], rules.State]
+    ) -> list[str]:
         claim = self._claim(claim_id)
+        if claim is None:
+            raise LookupError(f"projecting an entry about unknown claim {claim_id!r}")
         key = self._current_claim.get(claim_id)
         if key is not None and key in self._pending.claims:
             self._pending.claims[key][3] = seq
@@ -539,10 +557,11 @@ class Projector:
         gone = [(e,) for e in p.replace_members]
         self.conn.executemany("DELETE FROM event_actors WHERE event_id = ?", gone)
         self.conn.executemany("DELETE FROM event_citations WHERE event_id = ?", gone)
-        actors, citations = [], []
+        actors: list[tuple[Any, ...]] = []
+        citations: list[tuple[Any, ...]] = []
         for event_id, state in p.members.items():
             actors.extend(
-                (event_id, a["entity"], self._entity(a["entity"])[1], a.get("role"))  # type: ignore[index]
+                (event_id, a["entity"], self._known_name(a["entity"]), a.get("role"))
                 for a in state["actors"]
             )
             citations.extend(

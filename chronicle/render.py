@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
@@ -67,7 +68,7 @@ def printable(value: Any, *, keep_newlines: bool = True) -> str:
     return _CONTROL.sub(_escape_control, text)
 
 
-def literal(value: Any, style: str = "", *, keep_newlines: bool = True) -> Text:
+def literal(value: Any, style: str | Style = "", *, keep_newlines: bool = True) -> Text:
     """A Rich Text that shows the value exactly, whatever brackets it holds."""
     return Text(printable(value, keep_newlines=keep_newlines), style=style)
 

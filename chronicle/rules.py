@@ -110,7 +110,9 @@ def _check_claim(data: dict[str, Any], lookup: Lookup) -> None:
 OPEN_END = "9999-12-31"
 
 
-def timeline_key(earliest: str | None, latest: str | None, event_id: str) -> tuple:
+def timeline_key(
+    earliest: str | None, latest: str | None, event_id: str
+) -> tuple[bool, str, str, str]:
     """The chronological order every view uses, as a Python key.
 
     Earliest bound first (an open start sorts first: NULL is smallest in SQLite),
@@ -153,7 +155,7 @@ def asserted_state(data: dict[str, Any]) -> State:
     }
 
 
-def _merge_citations(old: list[dict], new: list[dict]) -> list[dict]:
+def _merge_citations(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen = {_citation_key(c) for c in old}
     merged = list(old)
     for citation in new:
@@ -163,7 +165,7 @@ def _merge_citations(old: list[dict], new: list[dict]) -> list[dict]:
     return merged
 
 
-def _citation_key(citation: dict[str, Any]) -> tuple:
+def _citation_key(citation: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted(citation.items()))
 
 

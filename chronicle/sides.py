@@ -37,7 +37,7 @@ def split_sides(actors: Iterable[Mapping[str, Any]]) -> Sides:
 
 def shown_name(actor: Mapping[str, Any]) -> str:
     """The name a dataset gave the actor in this event where it gave one, else the entity's."""
-    return actor.get("named_as") or actor["name"]
+    return str(actor.get("named_as") or actor["name"])
 
 
 def actor_label(actor: Mapping[str, Any]) -> str:

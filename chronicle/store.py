@@ -499,7 +499,9 @@ class _Transaction:
         except sqlite3.DatabaseError as err:
             raise StoreError(_describe_sqlite(err, self.store.path)) from None
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
         conn = self.store.conn
         if exc_type is None:
             try:
@@ -509,14 +511,13 @@ class _Transaction:
                     conn.execute("ROLLBACK")
                 raise StoreError(_describe_sqlite(err, self.store.path)) from None
             self.store._committed()
-            return False
+            return
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         if isinstance(exc, sqlite3.IntegrityError) and "subject_version" in str(exc):
             raise ConflictError("another writer changed this subject first; try again") from None
         if isinstance(exc, sqlite3.DatabaseError):
             raise StoreError(_describe_sqlite(exc, self.store.path)) from None
-        return False
 
 
 class _Checkpointer:
@@ -650,10 +651,12 @@ def _undo_interrupted_write(path: Path) -> None:
 
 def _input_size(lines: Iterable[bytes | str]) -> int | None:
     """Bytes left to read in a regular file handed in as ``lines``; None for anything else."""
+    fileno, tell = getattr(lines, "fileno", None), getattr(lines, "tell", None)
+    if fileno is None or tell is None:
+        return None
     try:
-        info = os.fstat(lines.fileno())  # type: ignore[attr-defined]
-        position = lines.tell()  # type: ignore[attr-defined]
-    except (AttributeError, OSError, ValueError):
+        info, position = os.fstat(fileno()), tell()
+    except (OSError, ValueError):
         return None
     return info.st_size - position if stat.S_ISREG(info.st_mode) else None
 

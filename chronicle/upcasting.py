@@ -18,7 +18,9 @@ Payload = dict[str, Any]
 _STEPS: dict[tuple[str, int], Callable[[Payload], Payload]] = {}
 
 
-def upcaster(entry_type: str, from_version: int):
+def upcaster(
+    entry_type: str, from_version: int
+) -> Callable[[Callable[[Payload], Payload]], Callable[[Payload], Payload]]:
     """Register one step from ``from_version`` to ``from_version + 1``."""
 
     def register(fn: Callable[[Payload], Payload]) -> Callable[[Payload], Payload]:

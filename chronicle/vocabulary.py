@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal, NotRequired, get_args
 
-from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
 
 from chronicle.errors import EntryError
@@ -79,10 +79,10 @@ RANKS: tuple[str, ...] = get_args(Rank)
 PROPERTIES: tuple[str, ...] = get_args(Property)
 
 
+@with_config(STRICT)
 class WhenBounds(TypedDict):
     """What the date library understood when the entry was written; replay trusts it."""
 
-    __pydantic_config__ = STRICT  # type: ignore[misc]
     earliest: str | None
     latest: str | None
     precision: Precision
@@ -91,8 +91,8 @@ class WhenBounds(TypedDict):
     display: str
 
 
+@with_config(STRICT)
 class Citation(TypedDict):
-    __pydantic_config__ = STRICT  # type: ignore[misc]
     source: Id
     quote: NotRequired[Quote]
     locator: NotRequired[Short]
@@ -107,8 +107,8 @@ class Citation(TypedDict):
 Side = Literal["a", "b"]
 
 
+@with_config(STRICT)
 class Actor(TypedDict):
-    __pydantic_config__ = STRICT  # type: ignore[misc]
     entity: Id
     role: NotRequired[Short]
     side: NotRequired[Side]
@@ -120,8 +120,8 @@ Actors = Annotated[list[Actor], Field(max_length=MAX_LIST)]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
 
 
+@with_config(STRICT)
 class SourceRegistered(TypedDict):
-    __pydantic_config__ = STRICT  # type: ignore[misc]
     source_id: Id
     title: Title
     kind: SourceKind
@@ -134,8 +134,8 @@ class SourceRegistered(TypedDict):
     locator: NotRequired[Short]
 
 
+@with_config(STRICT)
 class EntityRegistered(TypedDict):
-    __pydantic_config__ = STRICT  # type: ignore[misc]
     entity_id: Id
     kind: EntityKind
     name: Name
@@ -151,14 +151,14 @@ class EntityRegistered(TypedDict):
     geo_precision: NotRequired[Annotated[int, Field(ge=1, le=7)]]
 
 
+@with_config(STRICT)
 class EntityAliased(TypedDict):
-    __pydantic_config__ = STRICT  # type: ignore[misc]
     entity_id: Id
     alias: Name
 
 
+@with_config(STRICT)
 class EventAsserted(TypedDict):
-    __pydantic_config__ = STRICT  # type: ignore[misc]
     event_id: Id
     title: Title
     when: Edtf
@@ -170,8 +170,8 @@ class EventAsserted(TypedDict):
     citations: Citations
 
 
+@with_config(STRICT)
 class EventChanges(TypedDict, total=False):
-    __pydantic_config__ = STRICT  # type: ignore[misc]
     title: Title
     when: Edtf
     when_bounds: WhenBounds
@@ -181,37 +181,37 @@ class EventChanges(TypedDict, total=False):
     summary: Long
 
 
+@with_config(STRICT)
 class EventCorrected(TypedDict):
-    __pydantic_config__ = STRICT  # type: ignore[misc]
     event_id: Id
     changes: EventChanges
     reason: Reason
     citations: NotRequired[Citations]
 
 
+@with_config(STRICT)
 class EventRetracted(TypedDict):
-    __pydantic_config__ = STRICT  # type: ignore[misc]
     event_id: Id
     reason: Reason
     citations: NotRequired[Citations]
 
 
+@with_config(STRICT)
 class EventMerged(TypedDict):
-    __pydantic_config__ = STRICT  # type: ignore[misc]
     event_id: Id
     into: Id
     reason: Reason
 
 
+@with_config(STRICT)
 class EventLinked(TypedDict):
-    __pydantic_config__ = STRICT  # type: ignore[misc]
     event_id: Id
     relation: Relation
     target: Id
 
 
+@with_config(STRICT)
 class ClaimAsserted(TypedDict):
-    __pydantic_config__ = STRICT  # type: ignore[misc]
     claim_id: Id
     event_id: Id
     claimant: Id
@@ -226,15 +226,15 @@ class ClaimAsserted(TypedDict):
     quote: NotRequired[Quote]
 
 
+@with_config(STRICT)
 class ClaimRanked(TypedDict):
-    __pydantic_config__ = STRICT  # type: ignore[misc]
     claim_id: Id
     rank: Rank
     reason: Reason
 
 
+@with_config(STRICT)
 class ClaimRetracted(TypedDict):
-    __pydantic_config__ = STRICT  # type: ignore[misc]
     claim_id: Id
     reason: Reason
 
@@ -273,12 +273,14 @@ CURRENT_SCHEMA["event.asserted"] = 2
 CURRENT_SCHEMA["event.corrected"] = 2
 
 
+@with_config(STRICT)
 class Envelope(TypedDict):
     """One line of the interchange format, as a user or an export writes it."""
 
-    __pydantic_config__ = ConfigDict(strict=True, extra="forbid")  # type: ignore[misc]
     id: Id
-    type: Literal[ENTRY_TYPES]  # type: ignore[valid-type]
+    # The types are named once, in PAYLOADS: a Literal built from that tuple is one
+    # pydantic checks at run time, but not one a type checker can read.
+    type: Literal[ENTRY_TYPES]  # type: ignore[valid-type]  # see above
     subject: NotRequired[Id]
     author: Name
     recorded_at: NotRequired[Annotated[str, Field(min_length=10, max_length=40)]]
@@ -292,7 +294,9 @@ class Envelope(TypedDict):
 
 
 ENVELOPE = TypeAdapter(Envelope)
-_ADAPTERS = {name: TypeAdapter(model) for name, model in PAYLOADS.items()}
+_ADAPTERS: dict[str, TypeAdapter[dict[str, Any]]] = {
+    name: TypeAdapter(model) for name, model in PAYLOADS.items()
+}
 
 
 def describe(err: ValidationError, prefix: str) -> str:

@@ -8,6 +8,7 @@ cache, which keeps memory flat however many entities a store holds.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import functools
 import json
@@ -172,12 +173,12 @@ class ClaimGroup:
     preferred_figure: float | None = None
     best: float | None = None  # the lowest best estimate any claim gives
 
-    @property
+    @builtins.property  # the field named property hides the builtin here
     def label(self) -> str:
         what = self.property.replace("_", " ")
         return f"{what} ({self.about})" if self.about else what
 
-    @property
+    @builtins.property  # the field named property hides the builtin here
     def heading(self) -> str:
         """“Disputed, killed (Wagner)” or “Wounded (FAMa)”: how the group is introduced."""
         return (

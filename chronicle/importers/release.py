@@ -36,7 +36,7 @@ from chronicle.importers.records import DatasetEvent, PlaceRecord, Row, RowError
 from chronicle.store import Store
 from chronicle.vocabulary import ID_PATTERN
 
-FORMATS: dict[str, ModuleType] = {"acled": acled, "ucdp": ucdp}
+DATASETS: dict[str, ModuleType] = {"acled": acled, "ucdp": ucdp}
 _KEY = re.compile(ID_PATTERN)
 # The event fields a release may change, and the dataset columns behind each.
 FIELD_WORDS = {
@@ -99,7 +99,7 @@ def _column(name: str) -> str:
 def detect(header: Sequence[str], wanted: str | None) -> ModuleType:
     """The dataset a header belongs to; refuses one line naming the first missing column."""
     if wanted is None:
-        found = [m for m in FORMATS.values() if m.matches(header)]
+        found = [m for m in DATASETS.values() if m.matches(header)]
         if not found:
             raise EntryError(
                 "the header is neither ACLED's (event_id_cnty, event_date, actor1…) "
@@ -107,7 +107,7 @@ def detect(header: Sequence[str], wanted: str | None) -> ModuleType:
             )
         dataset = found[0]
     else:
-        dataset = FORMATS[wanted]
+        dataset = DATASETS[wanted]
     missing = [c for c in dataset.REQUIRED if c not in header]
     if missing:
         raise EntryError(f"row 1: no column {missing[0]} ({dataset.NAME} files have it)")
@@ -123,7 +123,7 @@ def sniff_dataset(path: Path) -> str | None:
             header, _ = _header(fp)
         except EntryError:
             return None
-    return next((name for name, m in FORMATS.items() if m.matches(header)), None)
+    return next((name for name, m in DATASETS.items() if m.matches(header)), None)
 
 
 def rows_of(fp: BinaryIO, header: list[str], fmt: Format) -> Iterator[tuple[int, Row]]:

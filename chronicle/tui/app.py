@@ -209,7 +209,7 @@ class ChronicleApp(App[None]):
         step = self._step_from(flt, as_of)
 
         def build(store: Store) -> list[str] | None:
-            if step is not None:
+            if step is not None and as_of is not None:  # a step is always between two pasts
                 ids, before = step
                 touched = touched_events(store.conn, min(before, as_of), max(before, as_of))
                 return stepped_ids(store.conn, ids, touched, as_of)
@@ -313,7 +313,7 @@ class ChronicleApp(App[None]):
         self.refresh_status()
 
     def refresh_status(self) -> None:
-        if not self.is_mounted:
+        if not self.timeline.is_attached:  # before the first layout, or once closing
             return
         # Both lines have a fixed height: repainting them needs no layout pass.
         self.query_one("#status", Static).update(self._status_text(), layout=False)
@@ -400,7 +400,7 @@ class ChronicleApp(App[None]):
             earliest = parse_loose(text).earliest or "0001-01-01"
             self.timeline.move_to(rows.index_at_date(earliest), center=True)
 
-    def action_back(self) -> None:
+    def action_back(self) -> None:  # type: ignore[override]  # Textual's is async; sync runs too
         if self.as_of is not None:
             self._set_as_of(None)
         elif self.search is not None:

@@ -372,8 +372,12 @@ class DetailPane(Vertical):
         self, detail: EventDetail | None, note: str = NO_EVENT, drawn: Lines | None = None
     ) -> None:
         """Show an event (with its lines if a worker drew them), or a note when there is none."""
-        same = detail is not None and self.detail is not None
-        same = same and detail.event["event_id"] == self.detail.event["event_id"]  # type: ignore[union-attr]
+        shown = self.detail
+        same = (
+            detail is not None
+            and shown is not None
+            and detail.event["event_id"] == shown.event["event_id"]
+        )
         self.detail, self.note = detail, note
         self._draw(drawn, keep_scroll=same)
 

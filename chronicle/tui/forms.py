@@ -249,7 +249,8 @@ class FormScreen(ModalScreen[Any]):
     # --- checking ----------------------------------------------------------------------
 
     def _raw(self, name: str) -> Any:
-        return self.query_one(f"#field-{name}").value  # type: ignore[attr-defined]
+        # Every field's widget (Input, Select, Checkbox) has a value; Widget itself has none.
+        return self.query_one(f"#field-{name}").value  # type: ignore[attr-defined]  # see above
 
     def _parse(self, name: str) -> Any:
         """The field's value as the write wants it; raises FieldError naming the field."""
@@ -438,7 +439,7 @@ def correct_form(conn: sqlite3.Connection, commands: Commands, detail: EventDeta
     version = e["version"]
 
     def save(values: dict[str, Any], changed: set[str]) -> Saved:
-        changes = {
+        changes: dict[str, Any] = {
             name: values[name] if values[name] is not None else _empty(name)
             for name in ("title", "when", "place", "actors", "tags", "summary")
             if name in changed

@@ -206,10 +206,11 @@ class TimelineView(ScrollView, can_focus=True):
         if self.count == 0:
             text = f" {self.empty_text}" if y == 0 else ""
             return Strip([Segment(fit(text, width), self._style("timeline--empty"))], width)
-        row = self.rows.row(index) if self.rows else None
-        if row is None:
+        rows = self.rows
+        row = rows.row(index) if rows else None
+        if rows is None or row is None:
             return Strip.blank(width, self.rich_style)
-        show_year = y == 0 or year_of(row) != year_of(self.rows.row(index - 1))  # type: ignore[union-attr]
+        show_year = y == 0 or year_of(row) != year_of(rows.row(index - 1))
         key = (index, width, index == self.cursor, show_year, self.has_focus)
         strip = self._strips.get(key)
         if strip is None:
