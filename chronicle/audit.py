@@ -198,7 +198,8 @@ def _compare_table(conn: sqlite3.Connection, table: str) -> Disagreement | None:
     ours = conn.execute(select.format(db="main"))
     try:
         # A side that ends first yields empty chunks: the other's next row is the difference.
-        for live_rows, log_rows in zip_longest(_chunks(theirs), _chunks(ours), fillvalue=[]):
+        none: list[tuple] = []
+        for live_rows, log_rows in zip_longest(_chunks(theirs), _chunks(ours), fillvalue=none):
             if live_rows != log_rows:
                 row = _first_unequal(live_rows, log_rows, [columns.index(c) for c in order])
                 return _at(conn, table, subject, row[columns.index(subject)] if subject else None)
