@@ -280,7 +280,12 @@ def _subject_key(entry_type: str) -> str:
 @click.option("--title")
 @click.option("--when", help="EDTF date: 2024-07-25, 2023-11, 2023-22, 2012~, A/B…")
 @click.option("--place", help="Place entity id.")
-@click.option("--actor", "actors", multiple=True, help="ENTITY[:ROLE] (actor:jnim:attacker).")
+@click.option(
+    "--actor",
+    "actors",
+    multiple=True,
+    help="ENTITY[:ROLE]: an id, name or alias, with a role after a colon (JNIM:attacker).",
+)
 @click.option("--tag", "tags", multiple=True)
 @click.option("--summary", default="")
 @click.option("--cite", "cites", multiple=True, help="Source id, repeatable.")
