@@ -28,7 +28,7 @@ from typing import Any, BinaryIO
 from sqlite_utils.utils import Format, rows_from_file
 from sqlite_utils.utils import RowError as ExtraCells
 
-from chronicle import queries
+from chronicle import queries, wording
 from chronicle.chain import canonical_json
 from chronicle.errors import EntryError
 from chronicle.importers import acled, ucdp
@@ -57,9 +57,11 @@ class Summary:
     entries: int = 0
 
     def line(self, name: str) -> str:
+        entries = f"{self.entries} {'entry' if self.entries == 1 else 'entries'}"
         return (
-            f"{name}: {self.rows} rows, {self.added} added, {self.corrected} corrected, "
-            f"{self.unchanged} unchanged, {self.retracted} retracted ({self.entries} entries)"
+            f"{name}: {wording.counted(self.rows, 'row')}, {self.added} added, "
+            f"{self.corrected} corrected, {self.unchanged} unchanged, "
+            f"{self.retracted} retracted ({entries})"
         )
 
 
@@ -471,7 +473,7 @@ def _toll_entries(rel: Release, event: DatasetEvent, event_id: str, out: list[st
             continue
         out.append(rel.entry("claim.asserted", _claim(rel, event_id, about, figure)))
         if old:
-            reason = f"{rel.why()} gives {figure.best} killed instead of {old[2]:g}"
+            reason = f"{rel.why()} gives {figure.best} killed instead of {wording.number(old[2])}"
             out.append(
                 rel.entry(
                     "claim.ranked", {"claim_id": old[0], "rank": "deprecated", "reason": reason}
