@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from chronicle.importers import records as r
 
 NAME = "ACLED"
+KEY = "event_id_cnty"  # the dataset's own id of an event
 CLAIMANT = ("actor:acled", "ACLED", ["Armed Conflict Location & Event Data Project"])
 COLUMNS = (
     "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",

@@ -117,7 +117,7 @@ def detect(header: Sequence[str], wanted: str | None) -> ModuleType:
 
 
 def sniff_dataset(path: Path) -> str | None:
-    """ "acled" or "ucdp" when a .csv/.tsv/.txt file's header is one of theirs."""
+    """Which dataset, "acled" or "ucdp", a .csv/.tsv/.txt file's header belongs to, if any."""
     if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
         return None
     with path.open("rb") as fp:
@@ -154,7 +154,7 @@ def rows_of(fp: BinaryIO, header: list[str], fmt: Format) -> Iterator[tuple[int,
 def groups(numbered: Iterator[tuple[int, Row]], dataset: ModuleType, header: list[str]):
     """Rows of one event together: one for a dyadic file, one per party for a monadic one."""
     is_dyadic = dataset.dyadic(header)
-    key_column = "event_id_cnty" if dataset is acled else "id"
+    key_column = dataset.KEY
     current: list[Row] = []
     first_number = 0
     for number, row in numbered:
@@ -176,12 +176,14 @@ def _read(dataset: ModuleType, number: int, rows: list[Row], is_dyadic: bool) ->
     except RowError as err:
         raise EntryError(f"row {number}, {err}") from None
     if not _KEY.match(event.key) or len(event.key) > 64:
-        raise EntryError(f"row {number}, column id: {event.key[:40]!r} is not usable as an id")
+        problem = f"{event.key[:40]!r} is not usable as an id"
+        raise EntryError(f"row {number}, column {dataset.KEY}: {problem}")
     return event
 
 
 def scan(path: Path, wanted: str | None) -> Scan:
-    """The first pass: every row read and checked, nothing kept but counts and bounds."""
+    """The first pass: each row's country and dates read and checked, nothing kept but
+    counts and bounds (the second pass checks the rest before anything is committed)."""
     sha = hashlib.sha256()
     with path.open("rb") as raw:
         for block in iter(lambda: raw.read(1 << 20), b""):

@@ -18,6 +18,7 @@ from datetime import date
 from chronicle.importers import records as r
 
 NAME = "UCDP"
+KEY = "id"  # the dataset's own id of an event
 CLAIMANT = ("actor:ucdp", "UCDP", ["Uppsala Conflict Data Program"])
 COLUMNS = (
     "id", "relid", "year", "active_year", "code_status", "type_of_violence",
