@@ -155,6 +155,7 @@ class _Unflushed:
     sources: list[tuple] = field(default_factory=list)
     entities: list[tuple] = field(default_factory=list)
     aliases: list[tuple] = field(default_factory=list)
+    locations: list[tuple] = field(default_factory=list)  # (lat, lon, entity_id)
     close_versions: list[tuple] = field(default_factory=list)  # (to_seq, event_id) in SQLite
     versions: dict[tuple[str, int], list] = field(default_factory=dict)
     replace_members: set[str] = field(default_factory=set)  # events whose old rows go
@@ -350,6 +351,10 @@ class Projector:
         self._entities[d["entity_id"]] = (d["kind"], d["name"])
         return []
 
+    def _entity_located(self, seq: int, d: dict[str, Any], _v: int) -> list[str]:
+        self._pending.locations.append((d["lat"], d["lon"], d["entity_id"]))
+        return []
+
     def _entity_aliased(self, seq: int, d: dict[str, Any], _v: int) -> list[str]:
         self._pending.aliases.append((d["entity_id"], d["alias"], seq))
         self._aliased.add(d["entity_id"])  # its events' search text is redone at finish
@@ -507,6 +512,7 @@ class Projector:
         many("INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?)", p.sources)
         many("INSERT INTO entities VALUES (?,?,?,?,?,?,?)", p.entities)
         many("INSERT OR IGNORE INTO entity_aliases VALUES (?, ?, ?)", p.aliases)
+        many("UPDATE entities SET lat = ?, lon = ? WHERE entity_id = ?", p.locations)
         many(
             "UPDATE event_versions SET to_seq = ? WHERE event_id = ? AND to_seq IS NULL",
             p.close_versions,
@@ -612,6 +618,7 @@ HANDLERS: dict[str, Handler] = {
     "source.registered": Projector._source_registered,
     "entity.registered": Projector._entity_registered,
     "entity.aliased": Projector._entity_aliased,
+    "entity.located": Projector._entity_located,
     "event.asserted": Projector._event_asserted,
     "event.corrected": Projector._event_corrected,
     "event.retracted": Projector._event_retracted,

@@ -66,6 +66,9 @@ def check_references(entry_type: str, data: dict[str, Any], lookup: Lookup) -> N
         _new_subject(lookup.entity_kind(data["entity_id"]), "entity", data["entity_id"])
     elif entry_type == "entity.aliased":
         _need_entity(lookup, data["entity_id"])
+    elif entry_type == "entity.located":
+        _need_entity(lookup, data["entity_id"], "place")
+        _need_sources(lookup, data["citations"])
     elif entry_type == "event.asserted":
         _new_subject(lookup.event_status(data["event_id"]), "event", data["event_id"])
         _check_event_fields(lookup, data)

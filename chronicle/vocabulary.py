@@ -52,6 +52,8 @@ Url = Annotated[str, Field(max_length=MAX_URL)]
 Edtf = Annotated[str, Field(min_length=1, max_length=100)]
 Tag = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_not_blank)]
 Count = Annotated[int | float, Field(ge=0, le=MAX_NUMBER)]
+Latitude = Annotated[int | float, Field(ge=-90, le=90)]
+Longitude = Annotated[int | float, Field(ge=-180, le=180)]
 
 SourceKind = Literal["news", "statement", "report", "social", "other"]
 EntityKind = Literal["actor", "place"]
@@ -141,14 +143,30 @@ class EntityRegistered(TypedDict):
     name: Name
     aliases: Annotated[list[Name], Field(max_length=MAX_LIST)]
     description: NotRequired[Long]
-    lat: NotRequired[Annotated[int | float, Field(ge=-90, le=90)]]
-    lon: NotRequired[Annotated[int | float, Field(ge=-180, le=180)]]
+    lat: NotRequired[Latitude]
+    lon: NotRequired[Longitude]
     # where a place lies, as a conflict dataset codes it
     country: NotRequired[Short]
     admin1: NotRequired[Short]
     admin2: NotRequired[Short]
     admin3: NotRequired[Short]
     geo_precision: NotRequired[Annotated[int, Field(ge=1, le=7)]]
+
+
+@with_config(STRICT)
+class EntityLocated(TypedDict):
+    """Where a place is, said after it was registered: its coordinates and who gives them.
+
+    Coordinates were optional on ``entity.registered`` and the seed places had none;
+    a place is located (or moved, when a better source comes) by a new entry, so the
+    history keeps every position a place was given and where it came from.
+    """
+
+    entity_id: Id
+    lat: Latitude
+    lon: Longitude
+    reason: NotRequired[Reason]
+    citations: Citations
 
 
 @with_config(STRICT)
@@ -243,6 +261,7 @@ PAYLOADS: dict[str, type] = {
     "source.registered": SourceRegistered,
     "entity.registered": EntityRegistered,
     "entity.aliased": EntityAliased,
+    "entity.located": EntityLocated,
     "event.asserted": EventAsserted,
     "event.corrected": EventCorrected,
     "event.retracted": EventRetracted,
@@ -259,6 +278,7 @@ SUBJECT_FIELD = {
     "source.registered": "source_id",
     "entity.registered": "entity_id",
     "entity.aliased": "entity_id",
+    "entity.located": "entity_id",
     "claim.asserted": "claim_id",
     "claim.ranked": "claim_id",
     "claim.retracted": "claim_id",
