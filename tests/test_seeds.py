@@ -13,6 +13,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +117,7 @@ def test_envelopes_follow_the_seed_conventions(lines: list[dict[str, Any]]) -> N
         expected = FIRST_RECORDED + timedelta(seconds=number - 1)
         assert raw["recorded_at"] == expected.strftime("%Y-%m-%dT%H:%M:%SZ")
     starts = [1, *APPENDED_BLOCKS, len(lines) + 1]
-    for first, end in zip(starts, starts[1:], strict=False):
+    for first, end in pairwise(starts):
         stages = [TYPE_STAGE[raw["type"]] for raw in lines[first - 1 : end - 1]]
         assert stages == sorted(stages), f"entry types out of order from seed-{first:04d}"
 

@@ -26,7 +26,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from chronicle import audit, queries
+from chronicle import audit, geo, places, queries
 from chronicle.commands import Commands, default_author
 from chronicle.dates import parse_loose
 from chronicle.errors import ChronicleError, StoreError
@@ -36,6 +36,7 @@ from chronicle.store import Store
 from chronicle.tui import forms, keys
 from chronicle.tui.density import DensityStrip
 from chronicle.tui.detail import DetailPane, Lines, draw_detail
+from chronicle.tui.map import MapData, MapPane
 from chronicle.tui.rows import (
     ListedRows,
     OrderedRows,
@@ -106,6 +107,7 @@ class ChronicleApp(App[None]):
         self.density = DensityStrip(id="density")
         self.timeline = TimelineView(id="timeline")
         self.detail = DetailPane(id="detail")
+        self.map = MapPane(id="map")
         self.filter_words = FilterWords()
         self.flt = TimelineFilter()
         self.as_of: int | None = None
@@ -117,6 +119,7 @@ class ChronicleApp(App[None]):
         self._data_version: int | None = None
         self._head = 0
         self._shown: tuple[TimelineFilter, int | None] = (self.flt, None)  # what rows are of
+        self._map_keeps_view = False  # a pick on the map narrows the timeline, not the map
 
     # --- layout ------------------------------------------------------------------------
 
@@ -125,6 +128,7 @@ class ChronicleApp(App[None]):
         with Horizontal(id="panes"):
             yield self.timeline
             yield self.detail
+            yield self.map
         yield Static(id="filter-bar")
         yield Static(id="status")
         yield Footer()
@@ -136,6 +140,7 @@ class ChronicleApp(App[None]):
     def on_mount(self) -> None:
         self._data_version = self._store_version()
         self._head = queries.head_seq(self.conn)
+        self.map.display = False
         self.timeline.focus()
         self._renumber()
         self._rebuild(None)
@@ -231,6 +236,8 @@ class ChronicleApp(App[None]):
             self._later("density", 2 * self.as_of_delay if as_of is not None else 0, load)
         if self.search:
             self.search_for(self.search.text, jump=False)
+        elif self.map.display:
+            self._load_map(refit=flt != self._shown[0] and not self._map_keeps_view)
 
     def _step_from(self, flt: TimelineFilter, as_of: int | None) -> tuple[list[str], int] | None:
         """The shown past view's ids and seq, when the new view is that one a few entries on."""
@@ -268,6 +275,7 @@ class ChronicleApp(App[None]):
     def on_timeline_view_moved(self, message: TimelineView.Moved) -> None:
         row = self._selected()
         self.density.select(row["earliest"] if row else None)
+        self._map_select()
         self.refresh_status()
         self._later("detail", self.detail_delay, partial(self._load_detail, message.event_id))
 
@@ -288,7 +296,10 @@ class ChronicleApp(App[None]):
         self._in_worker("detail", load, lambda found: self.detail.show(*found))
 
     def on_timeline_view_opened(self) -> None:
-        self.detail.focus_first()
+        if self.map.display:
+            self.map.focus()
+        else:
+            self.detail.focus_first()
 
     def on_detail_pane_back(self) -> None:
         self.timeline.focus()
@@ -443,6 +454,8 @@ class ChronicleApp(App[None]):
                 self.message = ""
                 self._go_to_match(1, from_row=True)
             self.refresh_status()
+            if self.map.display:
+                self._load_map(refit=jump)
 
         self._in_worker("search", lambda store: queries.timeline_ids(store.conn, flt, as_of), found)
 
@@ -469,17 +482,87 @@ class ChronicleApp(App[None]):
     def action_filter(self) -> None:
         self.push_screen(filter_form(self.conn, self.filter_words), self._apply_filter)
 
-    def _apply_filter(self, words: FilterWords | None) -> None:
+    def _apply_filter(self, words: FilterWords | None, area: geo.Area | None = None) -> None:
+        """A filter from the form keeps the map's area; clearing the filter clears it too."""
         if words is None:
             return
         self.filter_words = words
-        self.flt = words.to_filter()
+        self.flt = replace(
+            words.to_filter(), area=area if words == FilterWords() else self.flt.area
+        )
         self.say(f"filter: {self.flt.describe()}" if self.flt.active else "filter cleared")
         self._rebuild(self._selected())
 
     def action_clear_filter(self) -> None:
         if self.flt.active:
             self._apply_filter(FilterWords())
+
+    # --- map ---------------------------------------------------------------------------------
+
+    def action_toggle_map(self) -> None:
+        """The map takes the detail's place; the timeline keeps the keys until Enter."""
+        showing = not self.map.display
+        self.map.display = showing
+        self.detail.display = not showing
+        if showing:
+            self.call_after_refresh(self._load_map, refit=True)
+        elif self.map.has_focus:
+            self.timeline.focus()
+
+    def _map_filter(self) -> TimelineFilter:
+        """The view the map counts: the filter, and the search words if any."""
+        if self.search is None:
+            return self.flt
+        words = f"{self.flt.search} {self.search.text}" if self.flt.search else self.search.text
+        return replace(self.flt, search=words)
+
+    def _load_map(self, *, refit: bool = False, view: geo.View | None = None) -> None:
+        """Count the view's events per cell in a worker; a new view (zoom, pan) keeps the
+        summary, which does not depend on it."""
+        flt, as_of, (cols, rows) = self._map_filter(), self.as_of, self.map.grid()
+        data = self.map.data
+        same = data is not None and data.counted_for == (flt, as_of)
+        summary = data.summary if view is not None and same else None  # type: ignore[union-attr]
+        if view is None and not refit and data is not None:
+            view = data.view.resized(cols, rows)
+        self._map_keeps_view = False
+
+        def load(store: Store) -> MapData:
+            found = summary or places.summary(store.conn, flt, as_of)
+            shown = view or geo.fit(found.extent, cols, rows)
+            cells = tuple(places.cells(store.conn, shown, flt, as_of))
+            return MapData(shown, found, cells, (flt, as_of))
+
+        self._in_worker("map", load, self._map_ready)
+
+    def _map_ready(self, data: MapData) -> None:
+        self.map.set_data(data, *self._selected_place())
+
+    def _selected_place(self) -> tuple[tuple[float, float] | None, str | None]:
+        row = self._selected()
+        if row is None:
+            return None, None
+        name, point = places.event_place(self.conn, row["event_id"], self.as_of)
+        return point, name
+
+    def _map_select(self) -> None:
+        if self.map.display:
+            self.map.select(*self._selected_place())
+
+    def on_map_pane_view_changed(self, message: MapPane.ViewChanged) -> None:
+        if message.view is None:
+            self._load_map(refit=True)
+        else:
+            self._load_map(view=message.view)
+
+    def on_map_pane_picked(self, message: MapPane.Picked) -> None:
+        self.flt = replace(self.flt, area=message.area)
+        self._map_keeps_view = True
+        self.say(f"filter: {self.flt.describe()}")
+        self._rebuild(self._selected())
+
+    def on_map_pane_back(self) -> None:
+        self.timeline.focus()
 
     # --- time travel ---------------------------------------------------------------------------
 
@@ -689,7 +772,8 @@ class ChronicleApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        targets = {"Timeline": self.timeline, "Detail": self.detail, "Everywhere": self}
+        targets = {"Timeline": self.timeline, "Detail": self.detail, "Map": self.map,
+                   "Everywhere": self}  # fmt: skip
         for scope, bound in keys.SCOPES:
             for key in bound:
                 yield SystemCommand(

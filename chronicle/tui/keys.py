@@ -54,6 +54,22 @@ DETAIL = (
     Key("detail.back", "escape", "back", "Back to the timeline", display="Esc"),
 )  # fmt: skip
 
+MAP = (
+    Key("map.left", "h,left", "move(-1, 0)", "Cursor west", display="h ←"),
+    Key("map.right", "l,right", "move(1, 0)", "Cursor east", display="l →"),
+    Key("map.up", "k,up", "move(0, -1)", "Cursor north", display="k ↑"),
+    Key("map.down", "j,down", "move(0, 1)", "Cursor south", display="j ↓"),
+    Key("map.pan_west", "H,shift+left", "pan(-1, 0)", "Pan west", display="H"),
+    Key("map.pan_east", "L,shift+right", "pan(1, 0)", "Pan east", display="L"),
+    Key("map.pan_north", "K,shift+up", "pan(0, -1)", "Pan north", display="K"),
+    Key("map.pan_south", "J,shift+down", "pan(0, 1)", "Pan south", display="J"),
+    Key("map.zoom_in", "plus,equals_sign", "zoom(2)", "Zoom in on the cursor", display="+"),
+    Key("map.zoom_out", "minus", "zoom(0.5)", "Zoom out", display="-"),
+    Key("map.fit", "0", "fit", "Fit the view's events", display="0"),
+    Key("map.pick", "enter", "pick", "Filter the timeline to the cell", display="Enter"),
+    Key("map.back", "escape", "back", "Back to the timeline", display="Esc"),
+)
+
 APP = (
     Key("app.search", "slash", "search", "Search", show=True, display="/"),
     Key("app.next_match", "n", "match(1)", "Next match"),
@@ -74,9 +90,10 @@ APP = (
     Key("app.retract", "R", "retract", "Retract the event"),
     Key("app.merge", "M", "merge", "Merge the event into another"),
     Key("app.export", "E", "export", "Export the view"),
+    Key("app.map", "m", "toggle_map", "Map", show=True),
     Key("app.back", "escape", "back", "Leave time travel, clear the search", display="Esc"),
     Key("app.help", "question_mark", "help", "Help", show=True, display="?"),
     Key("app.quit", "q", "quit", "Quit", show=True),
 )  # fmt: skip
 
-SCOPES = (("Timeline", TIMELINE), ("Detail", DETAIL), ("Everywhere", APP))
+SCOPES = (("Timeline", TIMELINE), ("Detail", DETAIL), ("Map", MAP), ("Everywhere", APP))
