@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from test_tui_support import SEEDS, drive, make_store, new_app, press, screen_text, settle
 
-from chronicle import geo, places, queries
+from chronicle import geo, queries
 from chronicle.queries import TimelineFilter
 from chronicle.store import Store
 
@@ -34,7 +34,7 @@ def slow_cells(conn, view: geo.View, flt=None, as_of=None) -> Counter:
     """Every event of the view, placed one by one in Python."""
     counts: Counter = Counter()
     for event_id in queries.timeline_ids(conn, flt, as_of):
-        _, point = places.event_place(conn, event_id, as_of)
+        _, point = queries.event_place(conn, event_id, as_of)
         cell = geo.cell_of(view, *point) if point else None
         if cell is not None:
             counts[cell] += 1
@@ -44,14 +44,14 @@ def slow_cells(conn, view: geo.View, flt=None, as_of=None) -> Counter:
 def test_cells_count_what_python_counts(seeded: Path) -> None:
     with Store.open(seeded, readonly=True) as store:
         conn = store.conn
-        summary = places.summary(conn)
+        summary = queries.place_summary(conn)
         for view in (
             geo.fit(summary.extent, 38, 18),
             geo.fit(summary.extent, 38, 18).zoomed(4),
             geo.View(-180.0, 90.0, 360.0, 180.0, 80, 20),
             geo.View(170.0, 40.0, 60.0, 40.0, 30, 10),  # across the antimeridian, empty
         ):
-            found = {(c.col, c.row): c.events for c in places.cells(conn, view)}
+            found = {(c.col, c.row): c.events for c in queries.place_cells(conn, view)}
             assert found == dict(slow_cells(conn, view)), view
 
 
@@ -59,8 +59,8 @@ def test_the_summary_says_how_many_have_no_coordinates(seeded: Path) -> None:
     with Store.open(seeded, readonly=True) as store:
         conn = store.conn
         ids = queries.timeline_ids(conn)
-        unplaced = [e for e in ids if places.event_place(conn, e)[1] is None]
-        summary = places.summary(conn)
+        unplaced = [e for e in ids if queries.event_place(conn, e)[1] is None]
+        summary = queries.place_summary(conn)
         assert (summary.events, summary.unlocated) == (len(ids), len(unplaced))
         assert summary.unlocated > 0  # events with no place at all count as unlocated
         assert summary.extent is not None
@@ -72,7 +72,7 @@ def test_the_summary_says_how_many_have_no_coordinates(seeded: Path) -> None:
 def test_filter_search_and_as_of_apply(seeded: Path) -> None:
     with Store.open(seeded, readonly=True) as store:
         conn = store.conn
-        view = geo.fit(places.summary(conn).extent, 38, 18)
+        view = geo.fit(queries.place_summary(conn).extent, 38, 18)
         battle_seq = conn.execute("SELECT seq FROM log WHERE subject = ?", (BATTLE,)).fetchone()[0]
         for flt, as_of in (
             (TimelineFilter(tags=["battle"]), None),
@@ -80,9 +80,9 @@ def test_filter_search_and_as_of_apply(seeded: Path) -> None:
             (None, battle_seq - 1),
             (TimelineFilter(places=["Kidal"]), battle_seq),
         ):
-            found = {(c.col, c.row): c.events for c in places.cells(conn, view, flt, as_of)}
+            found = {(c.col, c.row): c.events for c in queries.place_cells(conn, view, flt, as_of)}
             assert found == dict(slow_cells(conn, view, flt, as_of)), (flt, as_of)
-            assert places.summary(conn, flt, as_of).events == len(
+            assert queries.place_summary(conn, flt, as_of).events == len(
                 queries.timeline_ids(conn, flt, as_of)
             )
 
@@ -90,8 +90,8 @@ def test_filter_search_and_as_of_apply(seeded: Path) -> None:
 def test_an_area_filters_the_timeline_to_the_cell_counted(seeded: Path) -> None:
     with Store.open(seeded, readonly=True) as store:
         conn = store.conn
-        view = geo.fit(places.summary(conn).extent, 38, 18).zoomed(4)
-        for cell in places.cells(conn, view):
+        view = geo.fit(queries.place_summary(conn).extent, 38, 18).zoomed(4)
+        for cell in queries.place_cells(conn, view):
             area = geo.Area(view, cell.col, cell.row, cell.col, cell.row)
             ids = queries.timeline_ids(conn, TimelineFilter(area=area))
             assert len(ids) == cell.events
@@ -115,7 +115,7 @@ def test_the_cell_sql_runs_in_the_sqlite3_shell(seeded: Path) -> None:
     ).stdout
     shell = {tuple(map(int, line.split("|")[:2])): int(line.split("|")[2]) for line in out.split()}
     with Store.open(seeded, readonly=True) as store:
-        assert shell == {(c.col, c.row): c.events for c in places.cells(store.conn, view)}
+        assert shell == {(c.col, c.row): c.events for c in queries.place_cells(store.conn, view)}
 
 
 # --- the pane ----------------------------------------------------------------------------

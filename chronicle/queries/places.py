@@ -19,7 +19,7 @@ from chronicle.queries.timeline import TimelineFilter, timeline_sql
 
 
 @dataclass(frozen=True)
-class Summary:
+class PlaceSummary:
     """How many events the view holds, how many of them have no coordinates, and the
     smallest window that shows all the others."""
 
@@ -29,7 +29,7 @@ class Summary:
 
 
 @dataclass(frozen=True)
-class Cell:
+class PlaceCell:
     col: int
     row: int
     events: int
@@ -38,7 +38,7 @@ class Cell:
 
 
 @dataclass(frozen=True)
-class Place:
+class LocatedPlace:
     place_id: str
     name: str
     lat: float
@@ -57,9 +57,9 @@ def _per_place(
     return sql, params
 
 
-def summary(
+def place_summary(
     conn: sqlite3.Connection, flt: TimelineFilter | None = None, as_of: int | None = None
-) -> Summary:
+) -> PlaceSummary:
     """One pass over the view: located places grouped by whole degree of longitude
     (at most 361 rows), with the unlocated events in the group of no longitude."""
     head, params = _per_place(conn, flt, as_of)
@@ -77,15 +77,15 @@ def summary(
             unlocated += n
         else:
             corners += [(south, west), (north, east)]
-    return Summary(events, unlocated, geo.Extent.of(corners))
+    return PlaceSummary(events, unlocated, geo.Extent.of(corners))
 
 
-def cells(
+def place_cells(
     conn: sqlite3.Connection,
     view: geo.View,
     flt: TimelineFilter | None = None,
     as_of: int | None = None,
-) -> list[Cell]:
+) -> list[PlaceCell]:
     """Events per cell of ``view``; the grouping key is ``geo.cell_sql`` itself."""
     head, params = _per_place(conn, flt, as_of)
     params.update(view.params())
@@ -96,12 +96,12 @@ def cells(
         "FROM per_place p JOIN entities e ON e.entity_id = p.place_id "
         f"WHERE {geo.inside_sql('e.lat', 'e.lon')}) GROUP BY col, row"
     )
-    return [Cell(c, r, n, k, name) for c, r, n, k, name, _ in conn.execute(sql, params)]
+    return [PlaceCell(c, r, n, k, name) for c, r, n, k, name, _ in conn.execute(sql, params)]
 
 
-def places(
+def located_places(
     conn: sqlite3.Connection, flt: TimelineFilter | None = None, as_of: int | None = None
-) -> list[Place]:
+) -> list[LocatedPlace]:
     """Every located place of the view with its number of events, most events first."""
     head, params = _per_place(conn, flt, as_of)
     sql = (
@@ -109,7 +109,7 @@ def places(
         "JOIN entities e ON e.entity_id = p.place_id "
         "WHERE e.lat IS NOT NULL AND e.lon IS NOT NULL ORDER BY p.n DESC, e.name"
     )
-    return [Place(*row) for row in conn.execute(sql, params)]
+    return [LocatedPlace(*row) for row in conn.execute(sql, params)]
 
 
 def event_place(

@@ -26,7 +26,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from chronicle import audit, geo, places, queries
+from chronicle import audit, geo, queries
 from chronicle.commands import Commands, default_author
 from chronicle.dates import parse_loose
 from chronicle.errors import ChronicleError, StoreError
@@ -528,9 +528,9 @@ class ChronicleApp(App[None]):
         self._map_keeps_view = False
 
         def load(store: Store) -> MapData:
-            found = summary or places.summary(store.conn, flt, as_of)
+            found = summary or queries.place_summary(store.conn, flt, as_of)
             shown = view or geo.fit(found.extent, cols, rows)
-            cells = tuple(places.cells(store.conn, shown, flt, as_of))
+            cells = tuple(queries.place_cells(store.conn, shown, flt, as_of))
             return MapData(shown, found, cells, (flt, as_of))
 
         self._in_worker("map", load, self._map_ready)
@@ -542,7 +542,7 @@ class ChronicleApp(App[None]):
         row = self._selected()
         if row is None:
             return None, None
-        name, point = places.event_place(self.conn, row["event_id"], self.as_of)
+        name, point = queries.event_place(self.conn, row["event_id"], self.as_of)
         return point, name
 
     def _map_select(self) -> None:

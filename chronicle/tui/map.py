@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from chronicle import geo
-from chronicle.places import Cell, Summary
+from chronicle.queries import PlaceCell, PlaceSummary
 from chronicle.render import printable
 from chronicle.tui import keys
 
@@ -37,8 +37,8 @@ class MapData:
     """What one load brought: the view it was counted for, its summary and cells."""
 
     view: geo.View
-    summary: Summary
-    cells: tuple[Cell, ...]
+    summary: PlaceSummary
+    cells: tuple[PlaceCell, ...]
     counted_for: tuple[object, int | None]  # the filter and as-of the summary counts
 
 
