@@ -37,7 +37,13 @@ from chronicle.exporters.rows import (
     timeline_utf8,
     values_in,
 )
-from chronicle.queries import TIMELINE_COLUMNS, TimelineFilter, density
+from chronicle.queries import (
+    TIMELINE_COLUMNS,
+    TimelineFilter,
+    density,
+    located_places,
+    place_summary,
+)
 from chronicle.store import Store
 
 __all__ = [
@@ -160,7 +166,11 @@ def _write_stream(
         chronology.write_markdown(out, views, scope, title)
     elif fmt == "html":
         chart = density(conn, "year", scope.as_of, scope.narrowing)
-        chronology.write_html(out, views, scope, title, chart)
+        where = chronology.Where(
+            located_places(conn, scope.narrowing, scope.as_of),
+            place_summary(conn, scope.narrowing, scope.as_of).unlocated,
+        )
+        chronology.write_html(out, views, scope, title, chart, where)
     elif fmt == "timelinejs":
         timelinejs.write_timelinejs(out, views, scope, title, group_by)
     elif fmt == "timelinejs-csv":

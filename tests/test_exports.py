@@ -430,7 +430,8 @@ def _page(text: str) -> _Page:
 
 ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "p",
-    "figure", "svg", "rect", "text", "figcaption", "main", "section", "article", "ul", "li",
+    "figure", "svg", "rect", "text", "path", "circle", "figcaption", "main", "section",
+    "article", "ul", "li",
     "ol", "a", "span", "footer",
 }  # fmt: skip
 

@@ -9,12 +9,15 @@ this module writes is markup.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TextIO
 from urllib.parse import quote
 
 from chronicle.exporters.rows import ClaimGroup, EventView, Scope
+from chronicle.exporters.svgmap import map_svg
 from chronicle.exporters.text import esc, md, safe_url
+from chronicle.queries import LocatedPlace
 from chronicle.sides import actor_label
 from chronicle.wording import counted
 
@@ -137,6 +140,10 @@ figure.density { margin: 1.5rem 0; }
 figure.density svg { max-width: 100%; height: auto; }
 figure.density rect { fill: var(--bar); }
 figure.density text { font: 11px sans-serif; fill: var(--muted); }
+figure.map { margin: 1.5rem 0; }
+figure.map svg { max-width: 100%; height: auto; background: #f4f6f8; }
+figure.map .borders { fill: none; stroke: #9aa3ab; stroke-width: .7; }
+figure.map circle { fill: var(--accent); fill-opacity: .55; stroke: #fff; stroke-width: .8; }
 figcaption { color: var(--muted); font-size: .85rem; }
 code { font-size: .8rem; color: var(--muted); }
 footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; }
@@ -158,8 +165,9 @@ def write_html(
     scope: Scope,
     title: str,
     density: list[tuple[str, int]],
+    where: Where | None = None,
 ) -> int:
-    out.write(_html_head(title, scope, density))
+    out.write(_html_head(title, scope, density, where))
     count = 0
     open_section = False
     for year, view in by_year(views):
@@ -177,13 +185,25 @@ def write_html(
     return count
 
 
-def _html_head(title: str, scope: Scope, density: list[tuple[str, int]]) -> str:
+@dataclass(frozen=True)
+class Where:
+    """The view's located places, and how many of its events have no coordinates."""
+
+    places: list[LocatedPlace]
+    unlocated: int
+
+
+def _html_head(
+    title: str, scope: Scope, density: list[tuple[str, int]], where: Where | None
+) -> str:
     chart = density_svg(density)
     figure = (
         f'<figure class="density">{chart}<figcaption>Events per year</figcaption></figure>\n'
         if chart
         else ""
     )
+    figure += _map_figure(where)
+
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
@@ -193,6 +213,17 @@ def _html_head(title: str, scope: Scope, density: list[tuple[str, int]]) -> str:
         f'<p class="meta">{esc(scope.describe())}; exported {esc(_exported_at())}</p>\n'
         f"{figure}</header>\n<main>\n"
     )
+
+
+def _map_figure(where: Where | None) -> str:
+    drawn = map_svg(where.places) if where else ""
+    if not where or not drawn:
+        return ""
+    caption = (
+        f"Events per place ({counted(len(where.places), 'place')}; "
+        f"{counted(where.unlocated, 'event')} without coordinates)"
+    )
+    return f'<figure class="map">{drawn}<figcaption>{caption}</figcaption></figure>\n'
 
 
 def html_event(view: EventView, heading: bool = False) -> str:
