@@ -526,6 +526,28 @@ def hook_tui_step(ctx: ChronicleContext) -> Figure:
     return Figure(probe["step"]["median_ms"], probe["step"])
 
 
+def hook_tui_map(ctx: ChronicleContext) -> Figure:
+    """`m` pressed until the map pane draws this opening's counts; median ms. The details
+    time the two SQL passes alone (the view's summary, then the cells of the fitted view)."""
+    from chronicle import geo, queries
+
+    probe = tui_probe(ctx)
+
+    def passes() -> tuple[float, float]:
+        summary_s, summary = timed(lambda: queries.place_summary(ctx.conn))
+        view = geo.fit(summary.extent, 62, 44)
+        cells_s, _ = timed(lambda: queries.place_cells(ctx.conn, view))
+        return 1000 * summary_s, 1000 * cells_s
+
+    passes()  # the first pass warms the cache, as the app's first opening did
+    summary_ms, cells_ms = passes()
+    return Figure(
+        probe["map"]["median_ms"],
+        {"samples_ms": probe["map"]["samples"], "summary_sql_ms": summary_ms,
+         "cells_sql_ms": cells_ms},
+    )  # fmt: skip
+
+
 def hook_tui_rss(ctx: ChronicleContext) -> Figure:
     """The app's peak resident memory over first paint and the steps; MB."""
     probe = tui_probe(ctx)
@@ -601,6 +623,7 @@ HOOKS: tuple[Hook, ...] = (
          Target(2, False, True)),
     Hook("TUI first paint", "ms", hook_tui_first_paint, None, Target(1000, False)),
     Hook("TUI step (median)", "ms", hook_tui_step, None, Target(30, False)),
+    Hook("TUI map open and draw (median)", "ms", hook_tui_map, None, Target(200, False)),
     Hook("TUI peak RSS", "MB", hook_tui_rss, None, Target(200, False)),
     Hook("single append p99", "ms", hook_single_append_p99, "bare_append_p99",
          Target(10, False)),

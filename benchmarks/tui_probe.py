@@ -1,11 +1,13 @@
-"""The TUI on a store, headless: first paint, stepping with `j`, peak memory; one JSON line out.
+"""The TUI on a store, headless: first paint, stepping with `j`, the map, peak memory; one
+JSON line out.
 
-    python benchmarks/tui_probe.py STORE [--steps 200] [--launched EPOCH_SECONDS]
+    python benchmarks/tui_probe.py STORE [--steps 200] [--maps 5] [--launched EPOCH_SECONDS]
 
 Run in a process of its own (the harness does), so that the peak memory is the app's
 alone. A paint is when the timeline view draws a line: the probe wraps the view's
 `render_line` to note when the first row is drawn and when the cursor's line is drawn
-at its new position, which is the moment a user sees the step.
+at its new position, which is the moment a user sees the step. The map pane is timed
+the same way: from `m` to the pane drawing the counts that this opening made.
 """
 
 from __future__ import annotations
@@ -51,6 +53,20 @@ class PaintWatch:
 
         view_class.render_line = render_line
 
+    def install_map(self, pane_class: Any) -> None:
+        """Note when the map pane draws counts (``data`` set), on the wall clock."""
+        original = pane_class.render
+        watch = self
+        self.map_drawn: float | None = None
+
+        def render(pane: Any) -> Any:
+            text = original(pane)
+            if pane.data is not None and watch.map_drawn is None:
+                watch.map_drawn = time.perf_counter()
+            return text
+
+        pane_class.render = render
+
 
 async def wait_until(ready: Callable[[], bool], limit: float = WAIT_LIMIT) -> None:
     deadline = time.perf_counter() + limit
@@ -60,12 +76,15 @@ async def wait_until(ready: Callable[[], bool], limit: float = WAIT_LIMIT) -> No
         await asyncio.sleep(0.0005)
 
 
-async def drive(app: Any, watch: PaintWatch, steps: int) -> tuple[list[float], int]:
-    """Open the app, wait for the first rows, then step and time each step to its paint.
+async def drive(
+    app: Any, watch: PaintWatch, steps: int, maps: int
+) -> tuple[list[float], list[float], int]:
+    """Open the app, wait for the first rows, then step and time each step to its paint;
+    then open the map ``maps`` times (closing it in between) and time each to its paint.
 
-    Returns the step times in ms and how many rows the timeline held.
+    Returns the step and map times in ms and how many rows the timeline held.
     """
-    samples = []
+    samples, map_samples = [], []
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(lambda: watch.first_row is not None)
         await asyncio.sleep(READING_PAUSE)
@@ -76,8 +95,17 @@ async def drive(app: Any, watch: PaintWatch, steps: int) -> tuple[list[float], i
             await wait_until(lambda target=target: watch.cursor_index == target)
             samples.append(1000 * (watch.cursor_drawn - start))
             await asyncio.sleep(READING_PAUSE)
+        for _ in range(maps):
+            app.map.data, watch.map_drawn = None, None  # this opening's counts, not the last
+            start = time.perf_counter()
+            await pilot.press("m")
+            await wait_until(lambda: watch.map_drawn is not None)
+            map_samples.append(1000 * (watch.map_drawn - start))
+            await asyncio.sleep(READING_PAUSE)
+            await pilot.press("m")
+            await asyncio.sleep(READING_PAUSE)
         count = app.timeline.count
-    return samples, count
+    return samples, map_samples, count
 
 
 def peak_rss_mb() -> float:
@@ -96,19 +124,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("store")
     parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--maps", type=int, default=5)
     parser.add_argument("--launched", type=float, help="when the parent started this process")
     args = parser.parse_args(argv)
     launched = args.launched or STARTED
 
     from chronicle.tui.app import ChronicleApp
+    from chronicle.tui.map import MapPane
     from chronicle.tui.timeline import TimelineView
 
     imported = time.time()
     watch = PaintWatch()
     watch.install(TimelineView)
+    watch.install_map(MapPane)
     app = ChronicleApp(args.store, "benchmark")
     app_started = time.time()
-    samples, count = asyncio.run(drive(app, watch, args.steps))
+    samples, map_samples, count = asyncio.run(drive(app, watch, args.steps, args.maps))
     assert watch.first_row is not None
     ordered = sorted(samples)
     result = {
@@ -120,6 +151,10 @@ def main(argv: list[str] | None = None) -> int:
             "median_ms": statistics.median(samples) if samples else 0.0,
             "p99_ms": ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] if samples else 0.0,
             "max_ms": max(samples, default=0.0),
+        },
+        "map": {
+            "samples": map_samples,
+            "median_ms": statistics.median(map_samples) if map_samples else 0.0,
         },
         "peak_rss_mb": peak_rss_mb(),
         "rows": count,

@@ -218,23 +218,30 @@ class MapPane(Widget, can_focus=True):
         return Text("\n").join(lines)
 
     def _label(self, rows: list[list[str]], styles: list[list[str | None]], cells) -> None:
-        """Name the busiest cells' busiest place, right of the mark, where it fits."""
+        """Name the busiest cells' busiest place, right of the mark or else left of it,
+        where the name covers no other mark or label (borders may go under it)."""
         taken = {(c.col, c.row) for c in cells}
         width = len(rows[0]) if rows else 0
         for cell in sorted(cells, key=lambda c: (-c.events, c.row, c.col))[:MAX_LABELS]:
             text = printable(cell.top_place, keep_newlines=False)
-            start = cell.col + 1
-            if start + cell_len(text) > width:
-                start = cell.col - cell_len(text)
-            span = range(max(0, start - 1), min(width, start + len(text) + 1))
-            if start < 0 or any(
-                ((c, cell.row) in taken and c != cell.col) or styles[cell.row][c] == "map--label"
-                for c in span
-            ):
+            if cell_len(text) != len(text):  # a wide character would shift the grid
                 continue
-            for i, ch in enumerate(text[: width - start]):
-                rows[cell.row][start + i] = ch
-                styles[cell.row][start + i] = "map--label"
+            line = styles[cell.row]
+            for start in (cell.col + 1, cell.col - len(text)):
+                span = range(max(0, start - 1), min(width, start + len(text) + 1))
+                if (
+                    start < 0
+                    or start + len(text) > width
+                    or any(
+                        ((c, cell.row) in taken and c != cell.col) or line[c] == "map--label"
+                        for c in span
+                    )
+                ):
+                    continue
+                for i, ch in enumerate(text):
+                    rows[cell.row][start + i] = ch
+                    line[start + i] = "map--label"
+                break
 
     def _caption(self) -> list[str]:
         data = self.data
