@@ -24,6 +24,7 @@ from chronicle import geo
 from chronicle.queries import PlaceCell, PlaceSummary
 from chronicle.render import printable
 from chronicle.tui import keys
+from chronicle.wording import counted, number
 
 LEVELS = "·•●"
 SELECTED = "◆"
@@ -247,12 +248,12 @@ class MapPane(Widget, can_focus=True):
         data = self.data
         assert data is not None
         s = data.summary
-        first = f"{s.events:,} events · {s.unlocated:,} without coordinates"
+        first = f"{counted(s.events, 'event')} · {number(s.unlocated)} without coordinates"
         here = ""
         if self.has_focus and self.cursor is not None:
             found = next((c for c in data.cells if (c.col, c.row) == self.cursor), None)
             here = (
-                f"▸ {found.top_place}{' +' if found.places > 1 else ''}: {found.events:,}"
+                f"▸ {found.top_place}{' +' if found.places > 1 else ''}: {number(found.events)}"
                 " (Enter filters)"
                 if found
                 else "▸ no events here"
