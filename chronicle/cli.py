@@ -453,6 +453,20 @@ def alias(obj: Context, entity_id, alias) -> None:
 
 
 @cli.command()
+@click.argument("place_id")
+@click.option("--lat", type=float, required=True, help="Decimal degrees, north positive.")
+@click.option("--lon", type=float, required=True, help="Decimal degrees, east positive.")
+@click.option("--reason", help="Why this point (a gazetteer's, a representative one…).")
+@click.option("--cite", "cites", multiple=True, help="Source id giving the point, repeatable.")
+@pass_ctx
+def locate(obj: Context, place_id, lat, lon, reason, cites) -> None:
+    """Give a place its coordinates, or new ones (the log keeps every earlier point)."""
+    with obj.open() as store:
+        seq = obj.commands(store).locate(place_id, lat, lon, reason, citations_from(cites))
+    _say(f"seq {seq}: {place_id} at {lat}, {lon}")
+
+
+@cli.command()
 @click.argument("claim_id")
 @click.argument("rank", type=click.Choice(RANKS))
 @click.option("--reason", required=True)

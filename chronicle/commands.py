@@ -125,3 +125,17 @@ class Commands:
 
     def alias(self, entity_id: str, alias: str) -> int:
         return self._append("entity.aliased", {"entity_id": entity_id, "alias": alias})
+
+    def locate(
+        self,
+        place_id: str,
+        lat: float,
+        lon: float,
+        reason: str | None = None,
+        citations: list[dict] | None = None,
+    ) -> int:
+        data: dict[str, Any] = {"entity_id": place_id, "lat": lat, "lon": lon}
+        if reason:
+            data["reason"] = reason
+        data["citations"] = citations or []
+        return self._append("entity.located", data)
