@@ -21,7 +21,9 @@ import sqlite3
 # 5: the full-text index merges its segments only when a level fills up (16).
 # 6: figures are NUMERIC (a whole figure is stored as the integer it is); the
 #    full-text index names the tables it indexes; the timeline view has the rowid.
-PROJECTION_VERSION = 6
+# 7: the events' place index carries their status, so a map counts a view's events per
+#    place from the index alone (280 -> 20 ms at 100k events).
+PROJECTION_VERSION = 7
 
 # SQL twin of rules.timeline_key: NULL earliest first, NULL latest (open end) last.
 TIMELINE_ORDER = "{p}earliest, coalesce({p}latest, '9999-12-31'), {p}event_id"
@@ -114,7 +116,7 @@ CREATE TABLE events (
     disputed INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX events_order ON events ({timeline_order()}) WHERE status = 'active';
-CREATE INDEX events_place ON events (place_id);
+CREATE INDEX events_place ON events (place_id, status);
 CREATE TABLE event_versions (
     event_id TEXT NOT NULL,
     version INTEGER NOT NULL,

@@ -528,6 +528,7 @@ class ChronicleApp(App[None]):
         self._map_keeps_view = False
 
         def load(store: Store) -> MapData:
+            geo.border_arcs()  # read once, here rather than in the first paint
             found = summary or queries.place_summary(store.conn, flt, as_of)
             shown = view or geo.fit(found.extent, cols, rows)
             cells = tuple(queries.place_cells(store.conn, shown, flt, as_of))
