@@ -245,7 +245,9 @@ CATALOGUE = [
     case("a payload file that does not exist", "add", "source", "--json", "{missing.json}",
          message=r"no file .*missing.json"),
     # --- usage errors: exit 2
-    case("an unknown command", "frobnicate", message="No such command 'frobnicate'.", code=2),
+    # click may add a near name ("Did you mean 'locate'?"), which depends on the commands
+    case("an unknown command", "frobnicate",
+         message=r"No such command 'frobnicate'\.( Did you mean '\w+'\?)?", code=2),
     case("a missing option", "correct", "ev:kidal", "--set", "title=x",
          message="Missing option '--reason'.", code=2),
     case("a missing argument", "show", message="Missing argument 'EVENT_ID'.", code=2),
