@@ -118,7 +118,9 @@ class MapPane(Widget, can_focus=True):
 
     def on_resize(self) -> None:
         data = self.data
-        if data is not None and self.grid() != (data.view.cols, data.view.rows):
+        if not self.display or data is None:
+            return
+        if self.grid() != (data.view.cols, data.view.rows):
             self.post_message(self.ViewChanged(data.view.resized(*self.grid())))
 
     # --- keys -------------------------------------------------------------------------
