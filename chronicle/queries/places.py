@@ -16,6 +16,7 @@ from typing import Any
 
 from chronicle import geo
 from chronicle.queries.timeline import TimelineFilter, timeline_sql
+from chronicle.schema import as_of_span
 
 
 @dataclass(frozen=True)
@@ -116,14 +117,14 @@ def event_place(
     conn: sqlite3.Connection, event_id: str, as_of: int | None = None
 ) -> tuple[str | None, tuple[float, float] | None]:
     """The name of an event's place (as of a seq) and its coordinates, when it has them."""
+    params: dict[str, Any] = {"event_id": event_id, "as_of": as_of}
     if as_of is None:
-        source, params = "SELECT place_id, place FROM events WHERE event_id = ?", (event_id,)
+        source = "SELECT place_id, place FROM events WHERE event_id = :event_id"
     else:
         source = (
-            "SELECT place_id, place FROM event_versions WHERE event_id = ? AND from_seq <= ? "
-            "AND (to_seq IS NULL OR to_seq > ?)"
+            "SELECT place_id, place FROM event_versions WHERE event_id = :event_id "
+            f"AND {as_of_span()}"
         )
-        params = (event_id, as_of, as_of)
     row = conn.execute(
         f"SELECT v.place, n.lat, n.lon FROM ({source}) v "
         "LEFT JOIN entities n ON n.entity_id = v.place_id",

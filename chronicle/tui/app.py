@@ -521,8 +521,9 @@ class ChronicleApp(App[None]):
         summary, which does not depend on it."""
         flt, as_of, (cols, rows) = self._map_filter(), self.as_of, self.map.grid()
         data = self.map.data
-        same = data is not None and data.counted_for == (flt, as_of)
-        summary = data.summary if view is not None and same else None  # type: ignore[union-attr]
+        summary = None
+        if data is not None and view is not None and data.counted_for == (flt, as_of):
+            summary = data.summary
         if view is None and not refit and data is not None:
             view = data.view.resized(cols, rows)
         self._map_keeps_view = False
