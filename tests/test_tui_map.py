@@ -206,3 +206,22 @@ def test_map_snapshot_on_the_seeds(snap_compare, seeded: Path) -> None:
         await press(pilot, "m", "enter", "plus")
 
     assert snap_compare(new_app(seeded), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_the_map_pans_to_a_selection_out_of_sight(seeded: Path) -> None:
+    app = new_app(seeded)
+
+    async def scenario(app, pilot) -> None:
+        app.go_to_event(BATTLE)
+        await settle(pilot)
+        await press(pilot, "m", "enter", "plus", "plus", "plus", "escape")
+        close = app.map.data.view
+        assert geo.cell_of(close, 9.0, 39.5) is None  # Ethiopia is far out of this view
+        app.go_to_event("ev:198x-ethiopia-rebels-cede-towns")
+        await settle(pilot)
+        moved = app.map.data.view
+        assert moved.span_lon == pytest.approx(close.span_lon)  # same zoom, panned
+        assert app.map._selected_cell() == geo.cell_of(moved, 9.0, 39.5) is not None
+        assert "◆" in screen_text(app)
+
+    drive(app, scenario)
