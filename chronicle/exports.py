@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from chronicle import queries
-from chronicle.exporters import chronology, conflict, datasette, tabular, timelinejs
+from chronicle.exporters import chronology, conflict, datasette, files, tabular, timelinejs
 from chronicle.exporters.datasette import ExportError, metadata_path
 from chronicle.exporters.rows import (
     FILTERED,
@@ -264,11 +264,8 @@ def export_file(
         return write_export(conn, what, fmt, None, flt, as_of, out_path=path, **options)
     check(what, fmt, flt)
     partial = path.with_name(f".{path.name}.{secrets.token_hex(6)}.partial")
-    # Made with mode 0666 less the umask, as any file a command writes: a temporary
-    # file's 0600 would survive the rename (and a page copied to a web server, 403).
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with open(descriptor, "wb") as handle:
+        with open(files.create(partial), "wb") as handle:
             result = write_export(conn, what, fmt, handle, flt, as_of, **options)
             handle.flush()
             os.fsync(handle.fileno())

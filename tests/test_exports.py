@@ -649,14 +649,17 @@ def test_progress_is_told_the_count(conn, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o027, 0o002])
-def test_an_output_file_gets_the_umasks_mode(conn, tmp_path: Path, umask: int) -> None:
+@pytest.mark.parametrize("fmt", ["html", "sqlite"])
+def test_an_output_file_gets_the_umasks_mode(conn, tmp_path: Path, umask: int, fmt: str) -> None:
     """As a file the shell makes for ``> FILE`` would: 0644 under 022, not a temporary 0600."""
+    path = tmp_path / f"chronology{exports.SUFFIXES[fmt]}"
     before = os.umask(umask)
     try:
-        exports.export_file(conn, "timeline", "html", tmp_path / "page.html")
+        result = exports.export_file(conn, "timeline", fmt, path)
     finally:
         os.umask(before)
-    assert stat.S_IMODE((tmp_path / "page.html").stat().st_mode) == 0o666 & ~umask
+    for written in filter(None, (result.path, result.metadata)):
+        assert stat.S_IMODE(written.stat().st_mode) == 0o666 & ~umask, written
 
 
 def test_the_export_command(store: Store, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from chronicle import queries
 from chronicle.errors import ChronicleError
+from chronicle.exporters import files
 from chronicle.exporters.rows import Scope
 from chronicle.schema import INTERNAL_TABLES, PROJECTION_OBJECTS
 from chronicle.store import Store
@@ -158,6 +159,7 @@ def write_sqlite(
     scratch = out_path.with_name(f".{out_path.name}.partial")
     _remove(scratch)
     try:
+        os.close(files.create(scratch))  # VACUUM INTO fills an empty file, keeping its mode
         conn.execute("VACUUM INTO ?", (str(scratch),))
         if scope.as_of is not None and scope.as_of < queries.head_seq(conn):
             _cut_log(scratch, scope.as_of)
