@@ -15,12 +15,8 @@ import json
 import re
 from typing import Any
 
-from chronicle.render import CONTROLS, json_escape, printable
+from chronicle.render import json_escape, printable, replace_controls
 
-# Characters that json.dumps(ensure_ascii=False) leaves raw but a terminal or a
-# viewer would act on or hide: the same ones ``printable`` shows (json.dumps has
-# already escaped the C0 controls).
-_JSON_UNSAFE = re.compile(f"[{CONTROLS}]")
 # Inline Markdown syntax, escaped wherever it appears.
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>&|~#])")
 # Block syntax that only means something at the start of a line.
@@ -31,7 +27,9 @@ _SAFE_SCHEMES = ("http://", "https://")
 def json_text(value: Any, **kwargs: Any) -> str:
     """JSON that keeps non-ASCII letters readable but escapes what could act on a viewer."""
     text = json.dumps(value, ensure_ascii=False, **kwargs)
-    return _JSON_UNSAFE.sub(json_escape, text)
+    # json.dumps(ensure_ascii=False) leaves raw what a terminal or a viewer would act on
+    # or hide (C1, separators, format characters): the ones ``printable`` shows.
+    return replace_controls(text, json_escape)
 
 
 def cell(value: Any) -> Any:
