@@ -11,8 +11,9 @@ it. Two checks, one cost each:
   other rows, a trigger that rewrites what the projector writes). It is what
   ``verify`` and the app's open run.
 * ``compare_with_log`` replays the whole log into a scratch file and compares
-  every projection table with the replay, in key order, naming the first table
-  and key that differ. It costs about a rebuild, and is ``verify --projections``.
+  every projection table with the replay, in key order, then the full-text index
+  term by term, naming the first table and key that differ. It costs about a
+  rebuild, and is ``verify --projections``.
 """
 
 from __future__ import annotations
@@ -188,21 +189,70 @@ def _first_difference(conn: sqlite3.Connection) -> Disagreement | None:
         found = _compare_table(conn, table)
         if found is not None:
             return found
-    return None
+    return _compare_search_index(conn)
 
 
 def _compare_table(conn: sqlite3.Connection, table: str) -> Disagreement | None:
     columns, order, subject = _layout(conn, table)
     select = f"SELECT {', '.join(columns)} FROM {{db}}.{table} ORDER BY {', '.join(order)}"
-    theirs = conn.execute(select.format(db="live"))
-    ours = conn.execute(select.format(db="main"))
+    row = _first_unequal_row(
+        conn, select.format(db="live"), select.format(db="main"), [columns.index(c) for c in order]
+    )
+    if row is None:
+        return None
+    return _at(conn, table, subject, row[columns.index(subject)] if subject else None)
+
+
+def _compare_search_index(conn: sqlite3.Connection) -> Disagreement | None:
+    """The words the full-text index holds: documents alone can be left intact.
+
+    An index whose lists were edited (through its shadow tables) finds an event for
+    words it does not hold, or hides it from words it does. FTS5's vocabulary table
+    gives, per term and column, how many documents hold it and how often: read for
+    both files in term order, a C-level scan (listing every occurrence instead cost
+    as much as the replay). Where a term differs, its occurrences name the event.
+    An edit that moves a word from one document to another of the same column,
+    keeping every count, is not seen.
+    """
+    for db in ("live", "main"):
+        for kind in ("col", "instance"):
+            conn.execute(
+                f"CREATE VIRTUAL TABLE temp.{db}_{kind} USING fts5vocab({db}, events_fts, '{kind}')"
+            )
+    try:
+        select = "SELECT term, col, doc, cnt FROM temp.{db}_col"
+        row = _first_unequal_row(conn, select.format(db="live"), select.format(db="main"), [0, 1])
+        doc = None if row is None else _document_with(conn, row[0])
+    finally:
+        for db in ("live", "main"):
+            for kind in ("col", "instance"):
+                conn.execute(f"DROP TABLE temp.{db}_{kind}")
+    if row is None:
+        return None
+    event = conn.execute("SELECT event_id FROM main.events WHERE rowid = ?", (doc,)).fetchone()
+    key = event[0] if event else f"key {doc}"
+    return _at(conn, "events_fts", "event_id", key, f" in its word index ({row[0]!r})")
+
+
+def _document_with(conn: sqlite3.Connection, term: str) -> int | None:
+    """The first document whose occurrences of ``term`` differ between the two indexes."""
+    where = "SELECT doc, col, offset FROM temp.{db}_instance WHERE term = ?"
+    live = set(conn.execute(where.format(db="live"), (term,)).fetchall())
+    log = set(conn.execute(where.format(db="main"), (term,)).fetchall())
+    return min((doc for doc, _, _ in live ^ log), default=None)
+
+
+def _first_unequal_row(
+    conn: sqlite3.Connection, live_sql: str, log_sql: str, key: Sequence[int]
+) -> tuple | None:
+    """Read two ordered results side by side; the row that sorts first where they part."""
+    theirs, ours = conn.execute(live_sql), conn.execute(log_sql)
     try:
         # A side that ends first yields empty chunks: the other's next row is the difference.
         none: list[tuple] = []
         for live_rows, log_rows in zip_longest(_chunks(theirs), _chunks(ours), fillvalue=none):
             if live_rows != log_rows:
-                row = _first_unequal(live_rows, log_rows, [columns.index(c) for c in order])
-                return _at(conn, table, subject, row[columns.index(subject)] if subject else None)
+                return _first_unequal(live_rows, log_rows, key)
     finally:
         theirs.close()
         ours.close()
@@ -248,9 +298,11 @@ def _sqlite_order(value: object) -> tuple[int, object]:
     return (2, value) if isinstance(value, str) else (3, value)
 
 
-def _at(conn: sqlite3.Connection, table: str, column: str | None, key: object) -> Disagreement:
+def _at(
+    conn: sqlite3.Connection, table: str, column: str | None, key: object, part: str = ""
+) -> Disagreement:
     if column is None or key is None:
-        return Disagreement(table, "differs from the log")
+        return Disagreement(table, f"differs from the log{part}")
     kind = SUBJECT_COLUMNS[column]
     name = None
     for db in ("main", "live"):  # the log's word first; a row the log never made, then
@@ -259,4 +311,4 @@ def _at(conn: sqlite3.Connection, table: str, column: str | None, key: object) -
             name = row[0]
             break
     label = f" ({name})" if name is not None else ""
-    return Disagreement(table, f"differs from the log at {kind} {key}{label}")
+    return Disagreement(table, f"differs from the log{part} at {kind} {key}{label}")

@@ -196,6 +196,29 @@ def test_an_edited_full_text_row(path: Path) -> None:
     assert_repaired(path)
 
 
+def test_an_index_edited_under_intact_documents(path: Path) -> None:
+    """Words slipped into the search index, the document put back: search finds a forgery."""
+    event_id, title = event_at(path, 2)
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        summary = conn.execute("SELECT summary FROM events_fts WHERE rowid = 2").fetchone()[0]
+    edit(path, "UPDATE events_fts SET summary = 'forged words' WHERE rowid = 2")
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("UPDATE events_fts_content SET c2 = ? WHERE id = 2", (summary,))
+        conn.commit()
+        assert (
+            conn.execute("SELECT summary FROM events_fts WHERE rowid = 2").fetchone()[0] == summary
+        )
+        hits = conn.execute("SELECT rowid FROM events_fts WHERE events_fts MATCH 'forged'")
+        assert hits.fetchall() == [(2,)]
+    outcome = verify(path, "--projections")
+    assert outcome.code == 1
+    line = outcome.err.strip()
+    # The first term that differs: one of the summary's own words, now missing from the index.
+    assert line.startswith("error: projection events_fts differs from the log in its word index (")
+    assert line.endswith(f") at event {event_id} ({title}); run chronicle rebuild")
+    assert_repaired(path)
+
+
 def test_a_deleted_full_text_row(path: Path) -> None:
     edit(path, "DELETE FROM events_fts WHERE rowid = 3")
     assert_caught(path, "events_fts", "event ")
