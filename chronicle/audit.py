@@ -36,6 +36,7 @@ from chronicle.schema import (
     definitions,
     statements,
 )
+from chronicle.store import MMAP_BYTES, collector_paused
 
 SCRATCH_CACHE_KIB = 64 * 1024
 CHUNK_ROWS = 4096  # rows compared at a time: one C-level list comparison per chunk
@@ -149,7 +150,8 @@ def compare_with_log(path: Path, scratch_dir: str | None = None) -> Disagreement
                 if found is None:
                     for statement in statements(PROJECTION_TABLES):
                         conn.execute(statement)
-                    replay(conn, "live.log")
+                    with collector_paused():
+                        replay(conn, "live.log")
                     found = _first_difference(conn)
             finally:
                 conn.execute("ROLLBACK")
@@ -170,9 +172,12 @@ def _scratch(live: Path, folder: str | None) -> Iterator[sqlite3.Connection]:
         try:
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
-            conn.execute(f"PRAGMA cache_size = {-SCRATCH_CACHE_KIB}")
             live_uri = f"file:{quote(str(live.resolve()))}?mode=ro"
             conn.execute("ATTACH DATABASE ? AS live", (live_uri,))
+            # Both files are read in key order, the store's tables through their indexes.
+            for db in ("main", "live"):
+                conn.execute(f"PRAGMA {db}.cache_size = {-SCRATCH_CACHE_KIB}")
+                conn.execute(f"PRAGMA {db}.mmap_size = {MMAP_BYTES}")
             yield conn
         finally:
             conn.close()

@@ -272,7 +272,7 @@ class Store:
     ) -> AppendResult:
         self._need_writable()
         result = AppendResult()
-        with _collector_paused(), self.transaction():
+        with collector_paused(), self.transaction():
             Appender(self.conn, self.head(), expect).write(pending, result)
             if result.added:
                 self._record_head()
@@ -328,7 +328,7 @@ class Store:
         self._need_writable()
         self._refuse_broken_chain(force)
         # It rewrites about the whole file: large when the store is.
-        with self._journal_for(self.path.stat().st_size), _collector_paused(), self.transaction():
+        with self._journal_for(self.path.stat().st_size), collector_paused(), self.transaction():
             self._drop_projections()
             self._create_projections()
             return self._replay()
@@ -590,7 +590,7 @@ class _Checkpointer:
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Keep Python's cycle collector out of a bulk write.
 
     A large import holds hundreds of thousands of live containers (pending rows,
