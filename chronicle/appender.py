@@ -19,6 +19,7 @@ from chronicle.chain import canonical_json, entry_hash
 from chronicle.errors import ConflictError, EntryError
 from chronicle.intake import AppendResult, PendingEntry
 from chronicle.projector import Projector
+from chronicle.timestamps import next_stamp
 
 CHUNK = 512
 # A write goes bulk (Projector.go_bulk) once it has added more entries than this and
@@ -41,10 +42,18 @@ class Appender:
     """Writes validated entries after ``seq``/``prev``, projecting each as it goes."""
 
     def __init__(
-        self, conn: sqlite3.Connection, head: tuple[int, str], expect: dict[str, int] | None
+        self,
+        conn: sqlite3.Connection,
+        head: tuple[int, str],
+        expect: dict[str, int] | None,
+        *,
+        restamp: bool = False,
     ) -> None:
         self.conn = conn
         self.seq, self.prev = head
+        self.restamp = restamp
+        row = conn.execute("SELECT recorded_at FROM log WHERE seq = ?", (self.seq,)).fetchone()
+        self.last_time: str | None = row[0] if row else None
         self.bulk_after = max(BULK_AFTER, self.seq)
         self.expect = expect or {}
         self.projector = Projector(conn)
@@ -73,8 +82,11 @@ class Appender:
                 rules.check_references(item.entry_type, item.data, self.projector)
             except EntryError as err:
                 raise EntryError(f"{item.where}{err}") from None
-            self.seq += 1
-            rows.append(self._row(version, item))
+            try:
+                row = self._row(version, item)
+            except EntryError as err:
+                raise EntryError(f"{item.where}{err}") from None
+            rows.append(row)
             self.projector.apply(self.seq, item.entry_type, item.data, version)
             self.seen.add(item.entry_id)
             result.added.append(self.seq)
@@ -107,7 +119,10 @@ class Appender:
         if row is None:
             return False
         same = (row[0], row[1], row[2]) == (item.entry_type, item.subject, item.author)
-        if not same or json.loads(row[3]) != item.stored:
+        logged = json.loads(row[3])
+        if "first_recorded_at" not in item.stored:
+            logged.pop("first_recorded_at", None)  # the same entry, re-stamped when it came
+        if not same or logged != item.stored:
             raise EntryError(
                 f"{item.where}entry id {item.entry_id!r} is already in the log with other content"
             )
@@ -124,14 +139,22 @@ class Appender:
         return current + 1
 
     def _row(self, version: int, item: PendingEntry) -> tuple:
-        data_json = canonical_json(item.stored)
+        """Number, stamp and hash one entry: its time is never before the entry it follows."""
+        recorded_at, first_recorded_at = next_stamp(
+            self.last_time, item.recorded_at, restamp=self.restamp
+        )
+        stored = item.stored
+        if first_recorded_at is not None:
+            stored = {**stored, "first_recorded_at": first_recorded_at}
+        data_json = canonical_json(stored)
+        self.seq += 1
         digest = entry_hash(
             self.seq, item.entry_id, item.entry_type, item.subject, version,
-            item.recorded_at, item.author, item.schema, data_json, self.prev,
+            recorded_at, item.author, item.schema, data_json, self.prev,
         )  # fmt: skip
         row = (
             self.seq, item.entry_id, item.entry_type, item.subject, version,
-            item.recorded_at, item.author, item.schema, data_json, self.prev, digest,
+            recorded_at, item.author, item.schema, data_json, self.prev, digest,
         )  # fmt: skip
-        self.prev = digest
+        self.prev, self.last_time = digest, recorded_at
         return row

@@ -21,22 +21,25 @@ from typing import Any, BinaryIO
 
 import click
 
-from chronicle import audit, exports, queries
+from chronicle import audit, exports, interrupts, queries
 from chronicle.commands import Commands, citations_from, new_id, parse_field
 from chronicle.errors import ChronicleError, EntryError
 from chronicle.exporters.text import json_text
 from chronicle.exporters.timelinejs import GROUPINGS
 from chronicle.importers.release import import_dataset, sniff_dataset
 from chronicle.importers.spreadsheet import import_csv
+from chronicle.intake import bounded_lines
 from chronicle.render import console, literal, printable, table
 from chronicle.store import Store
 from chronicle.vocabulary import (
     ENTITY_KINDS,
+    MAX_LINE_BYTES,
     PROPERTIES,
     RANKS,
     RELATIONS,
     SOURCE_KINDS,
     interchange_schema,
+    read_json,
 )
 from chronicle.wording import figure
 
@@ -139,9 +142,19 @@ def seed(obj: Context) -> None:
     help="Retract this dataset's events that the file's countries and dates cover but it lacks.",
 )
 @click.option("--release-date", help="The release's date (default: its latest timestamp).")
+@click.option(
+    "--restamp",
+    is_flag=True,
+    help="Record now an entry stamped before the log's last one (its time is kept in the entry).",
+)
 @pass_ctx
 def import_(
-    obj: Context, file: str, dataset: str | None, retract_missing: bool, release_date: str | None
+    obj: Context,
+    file: str,
+    dataset: str | None,
+    retract_missing: bool,
+    release_date: str | None,
+    restamp: bool,
 ) -> None:
     """Import an NDJSON log file (- for stdin), a .csv of events, or an ACLED or UCDP GED
     release: all of it or nothing."""
@@ -160,14 +173,14 @@ def import_(
         raise click.UsageError("--format, --retract-missing and --release-date are for datasets")
     with obj.open(create=True) as store:
         if file == "-":
-            result = store.import_lines(sys.stdin.buffer, name="stdin")
+            result = store.import_lines(sys.stdin.buffer, name="stdin", restamp=restamp)
         elif path.suffix.lower() == ".csv":
             with path.open(encoding="utf-8-sig", newline="") as text:
                 author = obj.commands(store).author
                 result = import_csv(store, text, name=path.name, author=author)
         else:
             with path.open("rb") as handle:
-                result = store.import_lines(handle, name=path.name)
+                result = store.import_lines(handle, name=path.name, restamp=restamp)
     _say(f"imported {len(result.added)} entries, skipped {result.skipped} already present")
 
 
@@ -213,11 +226,13 @@ def verify(obj: Context, against: str | None, projections: bool) -> None:
 def _exported_hashes(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, str]]:
     """(seq, hash) of each line of a log export; anything else is refused by its line."""
     count = 0
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(bounded_lines(lines), start=1):
         if not line.strip():
             continue
         try:
-            entry = json.loads(line)
+            if len(line) > MAX_LINE_BYTES:
+                raise EntryError("too long")
+            entry = read_json(line)
             seq, digest = entry["seq"], entry["hash"]
         except (ValueError, KeyError, TypeError):
             seq = digest = None
@@ -248,11 +263,13 @@ def _json_payload(path: str) -> dict[str, Any]:
         raise EntryError(f"no file {path}")
     raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     try:
-        value = json.loads(raw.decode("utf-8"))
+        value = read_json(raw.decode("utf-8"))
     except UnicodeDecodeError as err:
         raise EntryError(f"{path}: not valid UTF-8 (byte {err.start})") from None
     except json.JSONDecodeError as err:
         raise EntryError(f"{path}: not valid JSON ({err.msg}, line {err.lineno})") from None
+    except EntryError as err:
+        raise EntryError(f"{path}: {err}") from None
     if not isinstance(value, dict):
         raise EntryError(f"{path}: expected a JSON object")
     return value
@@ -734,8 +751,11 @@ def main(argv: list[str] | None = None) -> None:
         _fail(str(err).splitlines()[0] if str(err) else type(err).__name__, 1)
     except UnicodeError as err:  # e.g. an argument holding bytes that are not UTF-8
         _fail(f"not valid UTF-8 text ({getattr(err, 'reason', err)})", 1)
-    except KeyboardInterrupt:
-        _fail("interrupted", 130)
+    except interrupts.INTERRUPTS:
+        interrupts.exit_interrupted()
+    except MemoryError:
+        # Raised where an allocation failed; the transaction has been rolled back.
+        _fail(interrupts.out_of_memory(), 1)
 
 
 def _fail(message: str, code: int) -> None:

@@ -13,9 +13,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from chronicle.chain import GENESIS, canonical_json, entry_hash
 from chronicle.dates import DateError, parse_edtf
 from chronicle.errors import EntryError
-from chronicle.timestamps import normalize, utc_now
+from chronicle.timestamps import normalize
 from chronicle.upcasting import upcast
 from chronicle.vocabulary import (
     CURRENT_SCHEMA,
@@ -27,6 +28,10 @@ from chronicle.vocabulary import (
     validate_envelope_json,
     validate_payload,
 )
+
+# What only a line of a log export carries, and what it needs besides: its hash covers all.
+EXPORT_FIELDS = ("seq", "subject_version", "prev_hash", "hash")
+HASHED_FIELDS = ("seq", "subject", "subject_version", "recorded_at", "schema", "prev_hash", "hash")
 
 
 @dataclass
@@ -47,57 +52,181 @@ class PendingEntry:
     entry_type: str
     subject: str
     author: str
-    recorded_at: str
+    recorded_at: str | None  # the time it came with; None: recorded when it is written
     schema: int
     stored: dict[str, Any]  # the payload as it is written to the log
     data: dict[str, Any]  # the payload at the current schema, for the projection
     where: str = ""  # where it came from, for error messages ("seeds.ndjson, line 4: ")
 
 
-def _with_bounds(entry_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Parse each EDTF field once, now, and keep what was understood in the payload."""
-    try:
-        if entry_type == "event.asserted" and "when_bounds" not in data:
-            return {**data, "when_bounds": parse_edtf(data["when"]).to_dict()}
-        if entry_type == "event.corrected":
-            changes = data["changes"]
-            if "when" in changes and "when_bounds" not in changes:
-                bounds = parse_edtf(changes["when"]).to_dict()
-                return {**data, "changes": {**changes, "when_bounds": bounds}}
-        needs_published = "published" in data and "published_bounds" not in data
-        if entry_type == "source.registered" and needs_published:
-            return {**data, "published_bounds": parse_edtf(data["published"]).to_dict()}
-    except DateError as err:
-        raise EntryError(str(err)) from None
+class ExportChain:
+    """Checks the lines of one log export against each other, as ``verify`` checks a log.
+
+    A line that carries ``seq`` and its hashes is a line of a log export. Each one
+    must hash to its ``hash`` (recomputed from its own fields and ``prev_hash``),
+    and follow the line before it: ``seq`` one more, ``prev_hash`` that line's
+    hash; the first line of an export from seq 1 starts from the chain's origin.
+    So an export edited after it was written (a title changed, the hashes left
+    alone) is refused, naming the first field that does not hold. An export
+    that starts later (``log --ndjson --from N``) is checked from its first line.
+    """
+
+    def __init__(self) -> None:
+        self.last: tuple[int, str] | None = None  # (seq, hash) of the last export line
+        self.plain = False  # a line without seq and hashes came first
+
+    def check(self, env: Envelope) -> bool:
+        """True when ``env`` is a verified line of a log export; raises EntryError if not."""
+        present = [name for name in EXPORT_FIELDS if name in env]
+        if not present:
+            if self.last is not None:
+                raise EntryError("an entry without seq and hashes among the lines of a log export")
+            self.plain = True
+            return False
+        if self.plain:
+            raise EntryError("a line of a log export (with seq and hashes) among plain entries")
+        missing = [name for name in HASHED_FIELDS if name not in env]
+        if missing:
+            raise EntryError(f"a line of a log export needs {', '.join(missing)} too")
+        seq, prev, digest = env["seq"], env["prev_hash"], env["hash"]
+        self._follows(seq, prev)
+        recomputed = entry_hash(
+            seq, env["id"], env["type"], env["subject"], env["subject_version"],
+            env["recorded_at"], env["author"], env["schema"], canonical_json(env["data"]), prev,
+        )  # fmt: skip
+        if recomputed != digest:
+            raise EntryError(
+                f"hash of seq {seq} does not match its content: the line was changed after it "
+                "was exported"
+            )
+        self.last = (seq, digest)
+        return True
+
+    def _follows(self, seq: int, prev: str) -> None:
+        if self.last is None:
+            if seq == 1 and prev != GENESIS:
+                raise EntryError("prev_hash of seq 1 is not the chain's origin (64 zeros)")
+            return
+        last_seq, last_hash = self.last
+        if seq != last_seq + 1:
+            raise EntryError(f"seq {seq} does not follow seq {last_seq} of the line before")
+        if prev != last_hash:
+            raise EntryError(f"prev_hash of seq {seq} is not the hash of seq {last_seq}")
+
+
+# Each EDTF field of a payload, with the field that keeps what was understood of it.
+DATED_FIELDS = {
+    "event.asserted": (("when", "when_bounds"),),
+    "event.corrected": (("changes.when", "changes.when_bounds"),),
+    "source.registered": (("published", "published_bounds"),),
+}
+BOUNDS_KEYS = ("earliest", "latest", "precision", "approximate", "uncertain", "display")
+
+
+def _with_bounds(entry_type: str, data: dict[str, Any], trusted: bool) -> dict[str, Any]:
+    """Store each EDTF date as the standard writes it, with the bounds parsed from it now.
+
+    Bounds handed in with a date are derived again and must agree; the one
+    exception (``trusted``) is an entry of a log export whose hash verified, which
+    keeps what was understood when it was written.
+    """
+    for dated, bounds_field in DATED_FIELDS.get(entry_type, ()):
+        holder, key = _holder(data, dated)
+        bounds_key = bounds_field.rpartition(".")[2]
+        if holder is None or (trusted and bounds_key in holder and key in holder):
+            continue
+        if key not in holder:
+            if bounds_key in holder:
+                raise EntryError(f"{bounds_field} without {dated}: bounds follow from the date")
+            continue
+        text = holder[key].strip() if isinstance(holder[key], str) else holder[key]
+        if not isinstance(text, str):
+            continue  # the payload's validation names the wrong type
+        try:
+            derived = parse_edtf(text).to_dict()
+        except DateError as err:
+            raise EntryError(str(err)) from None
+        if bounds_key in holder and holder[bounds_key] != derived:
+            raise EntryError(_disagreement(bounds_field, dated, text, holder[bounds_key], derived))
+        data = _replaced(data, dated, {**holder, key: text, bounds_key: derived})
     return data
 
 
-def prepare(raw: Any, default_author: str | None = None, *, named: bool = True) -> PendingEntry:
+def _holder(data: dict[str, Any], field: str) -> tuple[dict[str, Any] | None, str]:
+    """The dict holding ``field`` (``changes.when`` is in ``changes``), and its key there."""
+    parent, _, key = field.rpartition(".")
+    holder = data.get(parent) if parent else data
+    return (holder if isinstance(holder, dict) else None), key
+
+
+def _replaced(data: dict[str, Any], field: str, holder: dict[str, Any]) -> dict[str, Any]:
+    parent = field.rpartition(".")[0]
+    return {**data, parent: holder} if parent else holder
+
+
+def _disagreement(bounds_field: str, field: str, text: str, given: Any, derived: dict) -> str:
+    said = f"{bounds_field} do not follow from {field} {text!r}"
+    if not isinstance(given, dict):
+        return f"{said}: {str(given)[:40]!r} is not bounds"
+    key = next((k for k in BOUNDS_KEYS if given.get(k) != derived[k]), None)
+    if key is None:
+        return f"{said}: only {', '.join(BOUNDS_KEYS)} may be given"
+    return f"{said}: {key} {str(given.get(key))[:40]!r}, not {derived[key]!r}"
+
+
+def _refuse_nul(value: Any, path: str) -> None:
+    """NUL ends a string for sqlite3 and every C client: they would show less than is stored."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise EntryError(f"{path}: a NUL character (\\x00) is not allowed in text")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_nul(item, f"{path}.{index}")
+
+
+def prepare(
+    raw: Any,
+    default_author: str | None = None,
+    *,
+    named: bool = True,
+    chain: ExportChain | None = None,
+) -> PendingEntry:
     """Validate one interchange entry at the edge; raises EntryError with one line.
 
     ``named`` errors name the entry (imports, files); commands built from a user's
     flags pass False, since the generated entry id would mean nothing to them.
+    ``chain`` checks the hashes of a log export's entries against each other.
     """
     if isinstance(raw, dict) and default_author and "author" not in raw:
         raw = {**raw, "author": default_author}
-    return _prepare_envelope(validate_envelope(raw), named)
+    env = validate_envelope(raw)
+    return _prepare_envelope(env, named, trusted=(chain or ExportChain()).check(env))
 
 
-def _prepare_envelope(env: Envelope, named: bool) -> PendingEntry:
+def _prepare_envelope(
+    env: Envelope, named: bool, *, trusted: bool = False, may_hold_nul: bool = True
+) -> PendingEntry:
     """Everything after the envelope's shape: dates, upcasting, payload, subject, time."""
     entry_type, entry_id = env["type"], env["id"]
     schema = env.get("schema", CURRENT_SCHEMA[entry_type])
-    stored = _with_bounds(entry_type, env["data"]) if isinstance(env["data"], dict) else {}
-    data = upcast(entry_type, schema, stored)
     where = f"entry {entry_id} ({entry_type}): data." if named else ""
+    raw = env["data"]
+    stored = _with_bounds(entry_type, raw, trusted) if isinstance(raw, dict) else {}
+    data = upcast(entry_type, schema, stored)
     data = validate_payload(entry_type, data, where)
     payload_check(entry_type, data)
+    if may_hold_nul:
+        _refuse_nul(env["author"], f"entry {entry_id}: author" if named else "author")
+        _refuse_nul(stored, where.rstrip("."))
     subject = data[SUBJECT_FIELD[entry_type]]
     if env.get("subject", subject) != subject:
         raise EntryError(
             f"entry {entry_id}: subject {env['subject']!r} is not the payload's {subject!r}"
         )
-    recorded_at = _check_timestamp(env["recorded_at"]) if "recorded_at" in env else utc_now()
+    recorded_at = _check_timestamp(env["recorded_at"]) if "recorded_at" in env else None
     return PendingEntry(
         entry_id, entry_type, subject, env["author"], recorded_at, schema, stored, data
     )
@@ -110,8 +239,25 @@ def _check_timestamp(value: str) -> str:
         raise EntryError(f"recorded_at {value!r} is not an ISO-8601 time") from None
 
 
+def bounded_lines(source: Iterable[bytes | str]) -> Iterator[bytes | str]:
+    """The lines of ``source``, none read further than MAX_LINE_BYTES + 1.
+
+    Iterating a file reads a whole line before anything can look at its length: a
+    2 GB line without a newline is 2 GB in memory. A stream is read with
+    ``readline(limit)`` instead, so a longer line comes as its first MAX_LINE_BYTES
+    + 1 bytes (or characters), which the caller refuses by its line number.
+    """
+    readline = getattr(source, "readline", None)
+    if readline is None:
+        yield from source
+        return
+    while line := readline(MAX_LINE_BYTES + 1):
+        yield line
+
+
 def parse_lines(lines: Iterable[bytes | str], name: str) -> Iterator[PendingEntry]:
-    for number, line in enumerate(lines, start=1):
+    chain = ExportChain()
+    for number, line in enumerate(bounded_lines(lines), start=1):
         try:
             if isinstance(line, bytes):
                 if len(line) > MAX_LINE_BYTES:
@@ -124,7 +270,11 @@ def parse_lines(lines: Iterable[bytes | str], name: str) -> Iterator[PendingEntr
                 continue
             if len(line) > MAX_LINE_BYTES:
                 raise EntryError(f"line longer than {MAX_LINE_BYTES} bytes")
-            item = _prepare_envelope(validate_envelope_json(line), named=True)
+            env = validate_envelope_json(line)
+            # In JSON text a NUL can only be written as an escape.
+            item = _prepare_envelope(
+                env, named=True, trusted=chain.check(env), may_hold_nul="\\u0000" in line
+            )
         except EntryError as err:
             raise EntryError(f"{name}, line {number}: {err}") from None
         item.where = f"{name}, line {number}: "

@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from chronicle import interrupts
 from chronicle.appender import Appender
 from chronicle.chain import GENESIS, row_hash
 from chronicle.errors import ConflictError, StoreError
-from chronicle.intake import AppendResult, PendingEntry, parse_lines, prepare
+from chronicle.intake import AppendResult, ExportChain, PendingEntry, parse_lines, prepare
 from chronicle.projector import order_is_fresh, rebuild_order, replay
 from chronicle.schema import (
     LOG,
@@ -181,7 +182,10 @@ class Store:
         """Have the WAL copied back into the store file soon, off this thread."""
         if self._checkpointer is None:
             sync = self.conn.execute("PRAGMA synchronous").fetchone()[0]
-            self._checkpointer = _Checkpointer(self.path, sync)
+            try:
+                self._checkpointer = _Checkpointer(self.path, sync)
+            except RuntimeError:  # no thread to be had (a memory cap): the commit stands,
+                return  # and SQLite's own checkpoints and the last close bound the WAL
             # Stopped on close, when the store is dropped unclosed, or at exit.
             self._stop_checkpointer = weakref.finalize(self, self._checkpointer.stop)
         self._checkpointer.wake()
@@ -194,8 +198,9 @@ class Store:
 
     # --- transactions -------------------------------------------------------------
 
-    def transaction(self) -> _Transaction:
-        return _Transaction(self)
+    def transaction(self, *, appends: bool = False) -> _Transaction:
+        """``appends``: the transaction adds to the log (an interrupt's message says so)."""
+        return _Transaction(self, appends)
 
     def head(self) -> tuple[int, str]:
         row = self.conn.execute("SELECT seq, hash FROM log ORDER BY seq DESC LIMIT 1").fetchone()
@@ -222,21 +227,29 @@ class Store:
         ``expect`` maps a subject to the version the caller last saw: if the log has
         moved on, the whole append is refused with a ConflictError.
         """
+        chain = ExportChain()
         return self._append_pending(
-            (prepare(raw, default_author, named=named) for raw in entries), expect=expect
+            (prepare(raw, default_author, named=named, chain=chain) for raw in entries),
+            expect=expect,
         )
 
     def import_lines(
-        self, lines: Iterable[bytes | str], *, name: str = "input", size: int | None = None
+        self,
+        lines: Iterable[bytes | str],
+        *,
+        name: str = "input",
+        size: int | None = None,
+        restamp: bool = False,
     ) -> AppendResult:
         """Import NDJSON atomically; an error names the line it was found on.
 
         ``size`` is the input's length in bytes when known (read from the file
         itself when ``lines`` is one); a large import writes through a rollback
-        journal (see ``_journal_for``).
+        journal (see ``_journal_for``). ``restamp`` records now an entry whose
+        time is before the log's last (see ``timestamps.next_stamp``).
         """
         with self._journal_for(_input_size(lines) if size is None else size):
-            return self._append_pending(parse_lines(lines, name))
+            return self._append_pending(parse_lines(lines, name), restamp=restamp)
 
     @contextlib.contextmanager
     def _journal_for(self, size: int | None) -> Iterator[None]:
@@ -268,12 +281,16 @@ class Store:
         return mode == "delete"
 
     def _append_pending(
-        self, pending: Iterable[PendingEntry], *, expect: dict[str, int] | None = None
+        self,
+        pending: Iterable[PendingEntry],
+        *,
+        expect: dict[str, int] | None = None,
+        restamp: bool = False,
     ) -> AppendResult:
         self._need_writable()
         result = AppendResult()
-        with collector_paused(), self.transaction():
-            Appender(self.conn, self.head(), expect).write(pending, result)
+        with collector_paused(), self.transaction(appends=True):
+            Appender(self.conn, self.head(), expect, restamp=restamp).write(pending, result)
             if result.added:
                 self._record_head()
         return result
@@ -490,8 +507,9 @@ class _ChainWalk:
 class _Transaction:
     """BEGIN IMMEDIATE … COMMIT, rolled back on any error; translates SQLite's errors."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, appends: bool) -> None:
         self.store = store
+        self.appends = appends
 
     def __enter__(self) -> None:
         try:
@@ -505,7 +523,8 @@ class _Transaction:
         conn = self.store.conn
         if exc_type is None:
             try:
-                conn.execute("COMMIT")
+                with interrupts.committing(self.appends):
+                    conn.execute("COMMIT")
             except sqlite3.DatabaseError as err:
                 if conn.in_transaction:  # a full disk at COMMIT has already rolled it back
                     conn.execute("ROLLBACK")

@@ -10,12 +10,15 @@ Reference checks (does that event exist?) need the store's state and live in
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 from typing import Annotated, Any, Literal, NotRequired, get_args
 
 from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
 
 from chronicle.errors import EntryError
+from chronicle.timestamps import normalize
 
 # --- limits (documented in README, "Limits") -------------------------------------
 
@@ -30,6 +33,9 @@ MAX_LIST = 500
 MAX_TAGS = 100
 MAX_NUMBER = 10**12
 MAX_LINE_BYTES = 1_048_576
+MAX_DEPTH = 64  # JSON nesting; the deepest entry the vocabulary allows is 6 levels
+
+HASH_PATTERN = r"^[0-9a-f]{64}$"
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$"
 STRICT = ConfigDict(strict=True, extra="forbid")
@@ -39,6 +45,24 @@ def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty or blank")
     return value
+
+
+def _iso_day(value: str) -> str:
+    try:
+        if len(value) == 10 and date.fromisoformat(value):
+            return value
+    except ValueError:
+        pass
+    raise ValueError("must be a day written YYYY-MM-DD")
+
+
+def _log_time(value: str) -> str:
+    try:
+        if normalize(value) == value:
+            return value
+    except ValueError:
+        pass
+    raise ValueError("must be a UTC time as the log writes it (YYYY-MM-DDTHH:MM:SS.ffffffZ)")
 
 
 Id = Annotated[str, Field(min_length=1, max_length=MAX_ID, pattern=ID_PATTERN)]
@@ -54,6 +78,8 @@ Tag = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_not_bla
 Count = Annotated[int | float, Field(ge=0, le=MAX_NUMBER)]
 Latitude = Annotated[int | float, Field(ge=-90, le=90)]
 Longitude = Annotated[int | float, Field(ge=-180, le=180)]
+IsoDay = Annotated[str, AfterValidator(_iso_day)]
+LogTime = Annotated[str, AfterValidator(_log_time)]
 
 SourceKind = Literal["news", "statement", "report", "social", "other"]
 EntityKind = Literal["actor", "place"]
@@ -85,12 +111,25 @@ PROPERTIES: tuple[str, ...] = get_args(Property)
 class WhenBounds(TypedDict):
     """What the date library understood when the entry was written; replay trusts it."""
 
-    earliest: str | None
-    latest: str | None
+    earliest: IsoDay | None
+    latest: IsoDay | None
     precision: Precision
     approximate: bool
     uncertain: bool
     display: str
+
+
+@with_config(STRICT)
+class Payload(TypedDict):
+    """What every payload may carry besides its own fields.
+
+    ``first_recorded_at`` is the time an entry arrived with when ``import --restamp``
+    recorded it later than that, because the log's times never go backwards: the
+    envelope's ``recorded_at`` is when this log took it, this is when it was first
+    recorded elsewhere.
+    """
+
+    first_recorded_at: NotRequired[LogTime]
 
 
 @with_config(STRICT)
@@ -123,7 +162,7 @@ Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
 
 
 @with_config(STRICT)
-class SourceRegistered(TypedDict):
+class SourceRegistered(Payload):
     source_id: Id
     title: Title
     kind: SourceKind
@@ -137,7 +176,7 @@ class SourceRegistered(TypedDict):
 
 
 @with_config(STRICT)
-class EntityRegistered(TypedDict):
+class EntityRegistered(Payload):
     entity_id: Id
     kind: EntityKind
     name: Name
@@ -154,7 +193,7 @@ class EntityRegistered(TypedDict):
 
 
 @with_config(STRICT)
-class EntityLocated(TypedDict):
+class EntityLocated(Payload):
     """Where a place is, said after it was registered: its coordinates and who gives them.
 
     Coordinates were optional on ``entity.registered`` and the seed places had none;
@@ -170,13 +209,13 @@ class EntityLocated(TypedDict):
 
 
 @with_config(STRICT)
-class EntityAliased(TypedDict):
+class EntityAliased(Payload):
     entity_id: Id
     alias: Name
 
 
 @with_config(STRICT)
-class EventAsserted(TypedDict):
+class EventAsserted(Payload):
     event_id: Id
     title: Title
     when: Edtf
@@ -200,7 +239,7 @@ class EventChanges(TypedDict, total=False):
 
 
 @with_config(STRICT)
-class EventCorrected(TypedDict):
+class EventCorrected(Payload):
     event_id: Id
     changes: EventChanges
     reason: Reason
@@ -208,28 +247,28 @@ class EventCorrected(TypedDict):
 
 
 @with_config(STRICT)
-class EventRetracted(TypedDict):
+class EventRetracted(Payload):
     event_id: Id
     reason: Reason
     citations: NotRequired[Citations]
 
 
 @with_config(STRICT)
-class EventMerged(TypedDict):
+class EventMerged(Payload):
     event_id: Id
     into: Id
     reason: Reason
 
 
 @with_config(STRICT)
-class EventLinked(TypedDict):
+class EventLinked(Payload):
     event_id: Id
     relation: Relation
     target: Id
 
 
 @with_config(STRICT)
-class ClaimAsserted(TypedDict):
+class ClaimAsserted(Payload):
     claim_id: Id
     event_id: Id
     claimant: Id
@@ -245,14 +284,14 @@ class ClaimAsserted(TypedDict):
 
 
 @with_config(STRICT)
-class ClaimRanked(TypedDict):
+class ClaimRanked(Payload):
     claim_id: Id
     rank: Rank
     reason: Reason
 
 
 @with_config(STRICT)
-class ClaimRetracted(TypedDict):
+class ClaimRetracted(Payload):
     claim_id: Id
     reason: Reason
 
@@ -307,10 +346,10 @@ class Envelope(TypedDict):
     schema: NotRequired[Annotated[int, Field(ge=1, le=1000)]]
     data: dict[str, Any]
     # present in exports of the log; accepted and checked on import
-    seq: NotRequired[int]
-    subject_version: NotRequired[int]
-    prev_hash: NotRequired[str]
-    hash: NotRequired[str]
+    seq: NotRequired[Annotated[int, Field(ge=1)]]
+    subject_version: NotRequired[Annotated[int, Field(ge=1)]]
+    prev_hash: NotRequired[Annotated[str, Field(pattern=HASH_PATTERN)]]
+    hash: NotRequired[Annotated[str, Field(pattern=HASH_PATTERN)]]
 
 
 ENVELOPE = TypeAdapter(Envelope)
@@ -352,10 +391,37 @@ def validate_envelope_json(text: str) -> Envelope:
     except ValidationError:
         pass
     try:
-        raw = json.loads(text)
+        raw = read_json(text)
     except json.JSONDecodeError as err:
         raise EntryError(f"not valid JSON ({err.msg}, column {err.colno})") from None
     return validate_envelope(raw)
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def read_json(text: str | bytes) -> Any:
+    """``json.loads`` for input, refusing nesting deeper than MAX_DEPTH before it recurses.
+
+    Python's JSON reader recurses once a level: 100,000 nested arrays end in a
+    RecursionError (and pydantic's reader stops at its own depth, then hands the
+    line here). No entry is deeper than a few levels, so deeper input is refused
+    by name, counted on the text with strings taken out.
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
+        raise EntryError(f"nested deeper than {MAX_DEPTH} levels")
+    return json.loads(text)
+
+
+def _depth(text: str) -> int:
+    brackets = re.sub(r"[^\[\]{}]", "", _JSON_STRING.sub("", text))
+    depth = deepest = 0
+    for char in brackets:
+        depth += 1 if char in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def validate_payload(entry_type: str, data: Any, prefix: str = "") -> dict[str, Any]:

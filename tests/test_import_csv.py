@@ -183,3 +183,29 @@ def test_commas_quotes_and_newlines_survive(empty: Store, title: str, summary: s
     assert len(_import(empty, sheet).added) == 1
     stored = queries.show(empty.conn, event_id).event
     assert (stored["title"], stored["summary"]) == (title.strip(), summary.strip())
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('title,when,summary\nA,2020,fine\nB,2021,"Fighting, then\nC,2022,lost\nD,2023,lost\n', 3),
+        ('title,when,summary\n"A,2020,x\n', 2),
+        ('title,when,summary\nA,2020,x\nB,2021,"no end', 3),
+    ],
+)
+def test_a_quote_left_open_names_its_line(empty: Store, text: str, line: int) -> None:
+    """Read on, the open quote would swallow every later row into one cell, without a word."""
+    before = _event_ids(empty)
+    with pytest.raises(EntryError) as caught:
+        _import(empty, text)
+    assert str(caught.value) == (
+        f"sheet.csv, line {line}: a quote opened in this row is never closed "
+        "(the rest of the file would be one cell)"
+    )
+    assert _event_ids(empty) == before
+
+
+def test_a_quote_inside_an_unquoted_cell_is_text(empty: Store) -> None:
+    """Only a quote that opens a cell opens a quoted cell: 5" guns on the last line are fine."""
+    added = _import(empty, 'title,when\nA 5" gun,2020\nB 7" gun,2021').added
+    assert len(added) == 2

@@ -80,9 +80,10 @@ def test_the_control_bytes_are_those_that_begin_a_control_character() -> None:
 
 # --- over real stores ---------------------------------------------------------------------
 
-NAME = TEXT.map(str.strip).filter(lambda s: 0 < len(s) <= 60)
+STORED = TEXT.map(lambda s: s.replace("\x00", ""))  # a store refuses NUL in text
+NAME = STORED.map(str.strip).filter(lambda s: 0 < len(s) <= 60)
 EVENT = st.fixed_dictionaries(
-    {"title": NAME, "summary": TEXT, "place": NAME, "actor": NAME, "tag": NAME}
+    {"title": NAME, "summary": STORED, "place": NAME, "actor": NAME, "tag": NAME}
 )
 
 

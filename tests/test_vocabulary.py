@@ -10,9 +10,11 @@ from support import entry
 from chronicle.errors import EntryError
 from chronicle.intake import prepare
 from chronicle.vocabulary import (
+    MAX_DEPTH,
     MAX_REASON,
     MAX_TITLE,
     interchange_schema,
+    read_json,
     validate_envelope,
     validate_envelope_json,
 )
@@ -61,7 +63,7 @@ def test_bad_entries_are_refused_with_one_line(raw, message: str) -> None:
 def test_a_valid_entry_gains_its_date_bounds() -> None:
     item = prepare(entry("event.asserted", {**EVENT, "when": "2023-22"}))
     assert item.stored["when_bounds"]["display"] == "summer 2023"
-    assert item.subject == "ev:a" and item.recorded_at.endswith("Z")
+    assert item.subject == "ev:a" and item.recorded_at is None  # stamped when written
 
 
 def test_interchange_schema_names_every_type() -> None:
@@ -91,7 +93,7 @@ _LINE = '{"id":"t-1","type":"entity.aliased","author":"a","data":%s}'
         _LINE % '{"k":"\\ud800"}',  # a lone surrogate: only json.loads reads it
         _LINE % '{"k":NaN,"m":-Infinity,"n":1e400}',
         _LINE % '{"k":12345678901234567890123,"m":-0.0,"n":2.2250738585072011e-308}',
-        _LINE % ('{"k":' + "[" * 300 + "]" * 300 + "}"),  # deeper than pydantic reads
+        _LINE % ('{"k":' + "[" * 60 + "]" * 60 + "}"),  # deep, but within MAX_DEPTH
         '{"id":"t-1","id":"t-2","type":"entity.aliased","author":"a","data":{}}',
         '{"id":"t-1","type":"entity.aliased","author":"a","data":{}} ',
         "\ufeff" + _LINE % "{}",
@@ -112,3 +114,25 @@ def test_an_envelope_read_from_json_text_is_the_one_json_loads_gives(text: str) 
         fast = str(err)
     slow = _read_the_slow_way(text)
     assert repr(fast) == repr(slow)  # repr: NaN is not equal to itself
+
+
+@pytest.mark.parametrize("depth", [300, 100_000])
+def test_nesting_deeper_than_the_limit_is_refused_by_name(depth: int) -> None:
+    """Past pydantic's own depth a line is read by json.loads, which recurses per level.
+
+    (Shallower nesting that pydantic reads is refused by the payload's schema: no
+    field of the vocabulary holds more than a few levels.)
+    """
+    with pytest.raises(EntryError, match=f"^nested deeper than {MAX_DEPTH} levels$"):
+        validate_envelope_json(_LINE % ('{"k":' + "[" * depth + "]" * depth + "}"))
+
+
+def test_read_json_counts_levels_beyond_the_limit() -> None:
+    assert read_json("[" * MAX_DEPTH + "]" * MAX_DEPTH) is not None
+    with pytest.raises(EntryError, match="nested deeper"):
+        read_json("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))
+
+
+def test_brackets_inside_strings_are_not_nesting() -> None:
+    text = _LINE % ('{"k":"' + "[{" * 200 + '\\"' + "[" * 50 + '"}')
+    assert validate_envelope_json(text)["data"]["k"].startswith("[{[{")

@@ -18,8 +18,9 @@ from typing import Any
 from chronicle import queries
 from chronicle.chain import canonical_json
 from chronicle.errors import EntryError
-from chronicle.intake import AppendResult
+from chronicle.intake import AppendResult, bounded_lines
 from chronicle.store import Store
+from chronicle.vocabulary import MAX_LINE_BYTES, read_json
 
 # Columns the export writes that a row may carry but which the store computes.
 COMPUTED = {
@@ -61,8 +62,8 @@ def _list(text: str | None) -> list[Any]:
         return []
     if text.startswith("["):
         try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
+            value = read_json(text)
+        except (json.JSONDecodeError, EntryError):
             raise EntryError(f"{text[:40]!r} looks like JSON but is not valid") from None
         if not isinstance(value, list):
             raise EntryError("a list cell must hold a JSON list")
@@ -109,9 +110,41 @@ def _entry(data: dict[str, Any], author: str) -> dict[str, Any]:
     return {"id": f"csv-{digest[:32]}", "type": "event.asserted", "author": author, "data": data}
 
 
+class _PhysicalLines:
+    """The file's lines for the CSV reader, each at most MAX_LINE_BYTES characters long.
+
+    It also tells when the reader has asked past the last line. The reader asks
+    for a line only while a row is unfinished, and a row is finished by the end of
+    a line outside quotes; so a row handed back after the lines ran out is one
+    whose quote was never closed, and which swallowed the rest of the file.
+    """
+
+    def __init__(self, handle: Iterable[str], name: str) -> None:
+        self.lines = bounded_lines(handle)
+        self.name = name
+        self.number = 0
+        self.exhausted = False
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines, None)
+        if line is None:
+            self.exhausted = True
+            raise StopIteration
+        self.number += 1
+        if len(line) > MAX_LINE_BYTES:
+            raise EntryError(
+                f"{self.name}, line {self.number}: line longer than {MAX_LINE_BYTES} characters"
+            )
+        return str(line)
+
+
 def _lines(store: Store, handle: Iterable[str], name: str, author: str) -> Iterator[str]:
     """NDJSON for ``import_lines``, padded with blank lines so its line numbers are the CSV's."""
-    reader = csv.reader(handle)
+    source = _PhysicalLines(handle, name)
+    reader = csv.reader(source)
     header: list[str] | None = None
     emitted = 0  # lines handed on so far (the importer counts them, skipping blanks)
     seen: dict[str, int] = {}
@@ -123,6 +156,11 @@ def _lines(store: Store, handle: Iterable[str], name: str, author: str) -> Itera
             raise EntryError(f"{name}, line {start}: not readable as CSV ({err})") from None
         if values is None:
             break
+        if source.exhausted:
+            raise EntryError(
+                f"{name}, line {start}: a quote opened in this row is never closed "
+                "(the rest of the file would be one cell)"
+            )
         try:
             if header is None:
                 header = _header(values)

@@ -20,7 +20,7 @@ def resolve_as_of(conn: sqlite3.Connection, spec: str | int | None) -> int | Non
         return None
     text = str(spec).strip()
     head = head_seq(conn)
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # str.isdigit also takes '²' and '٣'
         seq = int(text)
         if seq > head:
             raise QueryError(f"as-of seq {seq} is past the end of the log ({head})")
