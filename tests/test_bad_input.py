@@ -24,6 +24,7 @@ import pytest
 from fixtures.rel_support import log_rows, mini_store, run_cli
 from support import snapshot
 
+from chronicle.chain import GENESIS, canonical_json, entry_hash
 from chronicle.store import Store
 
 
@@ -44,6 +45,39 @@ def _event(entry_id: str, when: str) -> str:
 
 def _ndjson(*lines: str | bytes) -> bytes:
     return b"".join((line.encode() if isinstance(line, str) else line) + b"\n" for line in lines)
+
+
+def _bounded_event(entry_id: str, bounds: object) -> str:
+    payload = {"event_id": f"ev:{entry_id}", "title": "E", "when": "2024-07-25", "actors": [],
+               "tags": [], "summary": "", "citations": [{"source": "src:a"}],
+               "when_bounds": bounds}  # fmt: skip
+    return _line(entry_id, "event.asserted", payload)
+
+
+IN_1066 = {"earliest": "1066-07-25", "latest": "1066-07-25", "precision": "day",
+           "approximate": False, "uncertain": False, "display": "25 Jul 2024"}  # fmt: skip
+
+
+def _edited_export() -> bytes:
+    """Two lines of a log export, hashed as chronicle writes them, then a title edited."""
+    lines, prev = [], GENESIS
+    for seq in (1, 2):
+        line = {"seq": seq, "id": f"x-{seq}", "type": "source.registered",
+                "subject": f"src:x{seq}", "subject_version": 1,
+                "recorded_at": f"2030-01-01T00:00:0{seq}.000000Z", "author": "t", "schema": 1,
+                "data": {"source_id": f"src:x{seq}", "title": "T", "kind": "news"},
+                "prev_hash": prev}  # fmt: skip
+        line["hash"] = prev = entry_hash(
+            seq, line["id"], line["type"], line["subject"], 1, line["recorded_at"], "t", 1,
+            canonical_json(line["data"]), line["prev_hash"],
+        )  # fmt: skip
+        lines.append(line)
+    lines[1]["data"]["title"] = "FORGED"
+    return _ndjson(*(json.dumps(line) for line in lines))
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
 
 
 # Input files a case can name as {name}; written fresh for each case.
@@ -68,6 +102,16 @@ FILES: dict[str, bytes] = {
     "array.json": b"[]",
     "not-utf8.json": b'{"source_id": "src:c", "title": "caf\xe9", "kind": "news"}',
     "broken.json": b'{"source_id": "src:c",',
+    "bounds-1066.ndjson": _ndjson(_bounded_event("b-1", IN_1066)),
+    "bounds-banana.ndjson": _ndjson(_bounded_event("b-1", "banana")),
+    "edited-export.ndjson": _edited_export(),
+    "old-time.ndjson": _ndjson(_source("o-1", "src:o1", {"recorded_at": "1990-05-01T12:00Z"})),
+    "nul-title.ndjson": _ndjson(_source("n-1", "src:n1", title="Kidal\x00 (the rest)")),
+    "nul.json": json.dumps({"source_id": "src:c", "title": "a\x00b", "kind": "news"}).encode(),
+    "deep.ndjson": _ndjson(_line("d-1", "source.registered", {"k": "K"}).replace(
+        '"K"', _nested(100_000))),
+    "deep.json": ('{"source_id": "src:c", "title": ' + _nested(100_000) + "}").encode(),
+    "open-quote.csv": b'title,when,summary\nA,2020,fine\nB,2021,"Fighting, then\nC,2022,x\n',
 }  # fmt: skip
 
 
@@ -104,6 +148,14 @@ CATALOGUE = [
          message="as-of 'yesterday-ish' is neither a seq number nor an ISO time"),
     case("an as-of past the end", "show", "ev:kidal", "--as-of", "99",
          message=re.escape("as-of seq 99 is past the end of the log (8)")),
+    case("an as-of in digits that are not ASCII", "timeline", "--as-of", "²",
+         message="as-of '²' is neither a seq number nor an ISO time"),
+    case("bounds that disagree with the date", "import", "{bounds-1066.ndjson}",
+         message=re.escape("bounds-1066.ndjson, line 1: when_bounds do not follow from when "
+                           "'2024-07-25': earliest '1066-07-25', not '2024-07-25'")),
+    case("bounds that are not bounds", "import", "{bounds-banana.ndjson}",
+         message=re.escape("bounds-banana.ndjson, line 1: when_bounds do not follow from when "
+                           "'2024-07-25': 'banana' is not bounds")),
     # --- unknown references
     case("unknown event (correct)", "correct", "ev:nope", "--set", "title=x", "--reason", "r",
          message="unknown event 'ev:nope'"),
@@ -214,10 +266,29 @@ CATALOGUE = [
                  "is not the payload's 'src:s1'"),
     case("a time that is not ISO 8601", "import", "{bad-time.ndjson}",
          message="bad-time.ndjson, line 1: recorded_at 'last tuesday' is not an ISO-8601 time"),
+    case("a time before the log's last entry", "import", "{old-time.ndjson}",
+         message=r"old-time.ndjson, line 1: recorded_at 1990-05-01T12:00:00.000000Z is before "
+                 r"the log's last entry \(.*Z\): the log's times never go backwards \(import "
+                 r"--restamp records it now and keeps its time as first_recorded_at\)"),
+    case("an edited log export", "import", "{edited-export.ndjson}",
+         message="edited-export.ndjson, line 2: hash of seq 2 does not match its content: "
+                 "the line was changed after it was exported"),
+    case("a NUL in an imported title", "import", "{nul-title.ndjson}",
+         message=re.escape("nul-title.ndjson, line 1: entry n-1 (source.registered): "
+                           "data.title: a NUL character (\\x00) is not allowed in text")),
+    case("a NUL in a payload", "add", "source", "--json", "{nul.json}",
+         message=re.escape("title: a NUL character (\\x00) is not allowed in text")),
+    case("a quote left open in a spreadsheet", "import", "{open-quote.csv}",
+         message=re.escape("open-quote.csv, line 3: a quote opened in this row is never "
+                           "closed (the rest of the file would be one cell)")),
     case("a schema from the future", "import", "{future-schema.ndjson}",
          message=re.escape("future-schema.ndjson, line 1: source.registered at schema 9 "
                            "is newer than this chronicle reads (1)")),
     # --- JSON and encodings
+    case("100,000 nested arrays in an import", "import", "{deep.ndjson}",
+         message="deep.ndjson, line 1: nested deeper than 64 levels"),
+    case("100,000 nested arrays in a payload", "add", "source", "--json", "{deep.json}",
+         message=r".*deep.json: nested deeper than 64 levels"),
     case("a JSON line that does not parse", "import", "{not-json.ndjson}",
          message=re.escape("not-json.ndjson, line 3: not valid JSON "
                            "(Expecting value, column 1)")),
