@@ -99,6 +99,8 @@ class ExportChain:
                 f"hash of seq {seq} does not match its content: the line was changed after it "
                 "was exported"
             )
+        if _check_timestamp(env["recorded_at"]) != env["recorded_at"]:
+            raise EntryError(f"recorded_at of seq {seq} is not spelled as the log writes it")
         self.last = (seq, digest)
         return True
 
@@ -171,7 +173,10 @@ def _disagreement(bounds_field: str, field: str, text: str, given: Any, derived:
     key = next((k for k in BOUNDS_KEYS if given.get(k) != derived[k]), None)
     if key is None:
         return f"{said}: only {', '.join(BOUNDS_KEYS)} may be given"
-    return f"{said}: {key} {str(given.get(key))[:40]!r}, not {derived[key]!r}"
+    value = given.get(key)
+    return (
+        f"{said}: {key} {value[:40] if isinstance(value, str) else value!r}, not {derived[key]!r}"
+    )
 
 
 def _refuse_nul(value: Any, path: str) -> None:

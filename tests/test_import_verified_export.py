@@ -12,6 +12,7 @@ the ones it holds and chains the rest after its head.
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,15 @@ def _plain_line_inside(lines: list[dict]) -> None:
     lines[1] = {**plain, "id": "x-plain", "data": {**SOURCE, "source_id": "src:p"}}
 
 
+def _respell_a_time(lines: list[dict]) -> None:
+    """The same moment, rehashed; landed in the log's spelling, it would not be this line."""
+    lines[0]["recorded_at"] = lines[0]["recorded_at"].replace(".000000Z", "+00:00")
+    lines[0]["hash"] = rehash(lines[0])
+    for before, line in pairwise(lines):
+        line["prev_hash"] = before["hash"]
+        line["hash"] = rehash(line)
+
+
 def _edit_origin(lines: list[dict]) -> None:
     lines[0]["prev_hash"] = "a" * 64
     lines[0]["hash"] = rehash(lines[0])
@@ -127,6 +137,7 @@ def _edit_origin(lines: list[dict]) -> None:
         (_edit_seq, "line 3: seq 7 does not follow seq 2 of the line before"),
         (_plain_line_inside, "line 2: an entry without seq and hashes among the lines of a "
                              "log export"),
+        (_respell_a_time, "line 1: recorded_at of seq 1 is not spelled as the log writes it"),
         (_edit_origin, "line 1: prev_hash of seq 1 is not the chain's origin (64 zeros)"),
     ],
 )  # fmt: skip

@@ -136,3 +136,33 @@ def test_read_json_counts_levels_beyond_the_limit() -> None:
 def test_brackets_inside_strings_are_not_nesting() -> None:
     text = _LINE % ('{"k":"' + "[{" * 200 + '\\"' + "[" * 50 + '"}')
     assert validate_envelope_json(text)["data"]["k"].startswith("[{[{")
+
+
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        (entry("event.asserted", {**EVENT, "title": "Kidal\x00 (more)"}), "data.title"),
+        (entry("event.asserted", {**EVENT, "actors": [{"entity": "a:b", "role": "x\x00"}]}),
+         "data.actors.0.role"),
+        (entry("event.corrected", {"event_id": "ev:a", "changes": {"summary": "\x00"},
+                                   "reason": "r"}), "data.changes.summary"),
+        ({**entry("source.registered", {"source_id": "s", "title": "t", "kind": "news"}),
+          "author": "a\x00b"}, "author"),
+    ],
+)  # fmt: skip
+def test_a_nul_in_any_text_field_is_refused_by_its_place(raw, where: str) -> None:
+    with pytest.raises(EntryError) as err:
+        prepare(raw)
+    assert str(err.value).endswith(f"{where}: a NUL character (\\x00) is not allowed in text")
+
+
+def test_other_control_characters_stay_data() -> None:
+    title = "bell\x07 escape\x1b[31m tab\t cr\r del\x7f c1\x85"
+    assert prepare(entry("event.asserted", {**EVENT, "title": title})).stored["title"] == title
+
+
+def test_a_restamped_time_must_be_spelled_as_the_log_writes_it() -> None:
+    stamped = {**EVENT, "first_recorded_at": "1990-05-01T12:00:00.000000Z"}
+    assert prepare(entry("event.asserted", stamped)).stored["first_recorded_at"].startswith("1990")
+    with pytest.raises(EntryError, match="first_recorded_at: must be a UTC time"):
+        prepare(entry("event.asserted", {**EVENT, "first_recorded_at": "May 1990"}))
