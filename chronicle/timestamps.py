@@ -62,8 +62,8 @@ def next_stamp(previous: str | None, supplied: str | None, *, restamp: bool = Fa
     inside the entry. An entry arriving without a time is recorded now, or at
     ``previous`` if this machine's clock is behind the log's last entry.
     """
-    now = utc_now()
     if supplied is None:
+        now = utc_now()
         return Stamp(now if previous is None or not _before(now, previous) else previous)
     if previous is None or not _before(supplied, previous):
         return Stamp(supplied)
@@ -82,5 +82,7 @@ def _before(a: str, b: str) -> bool:
 
 
 def _sortable(moment: str) -> str:
+    if moment[4:5] == "-":  # a four-digit year: the text is its own order
+        return moment
     year, _, rest = moment.partition("-")
-    return f"{year.zfill(4)}-{rest}" if len(year) < 4 else moment
+    return f"{year.zfill(4)}-{rest}"
