@@ -166,7 +166,9 @@ def _replaced(data: dict[str, Any], field: str, holder: dict[str, Any]) -> dict[
     return {**data, parent: holder} if parent else holder
 
 
-def _disagreement(bounds_field: str, field: str, text: str, given: Any, derived: dict) -> str:
+def _disagreement(
+    bounds_field: str, field: str, text: str, given: Any, derived: dict[str, Any]
+) -> str:
     said = f"{bounds_field} do not follow from {field} {text!r}"
     if not isinstance(given, dict):
         return f"{said}: {str(given)[:40]!r} is not bounds"
