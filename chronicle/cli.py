@@ -100,10 +100,17 @@ def seed_files() -> list[Path]:
 
 
 def load_seeds(store: Store) -> tuple[int, int]:
+    """Load the seed chronology; into a store already written to, it is re-stamped.
+
+    The seeds carry the times they were first written at. A store that holds
+    later entries (``init --empty``, then work, then ``seed``) cannot take them
+    at those times, since the log's times never go backwards; so they are
+    recorded now, each keeping its own time as ``first_recorded_at``.
+    """
     added = skipped = 0
     for path in seed_files():
         with path.open("rb") as handle:
-            result = store.import_lines(handle, name=path.name)
+            result = store.import_lines(handle, name=path.name, restamp=True)
         added, skipped = added + len(result.added), skipped + result.skipped
     return added, skipped
 

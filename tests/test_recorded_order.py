@@ -137,3 +137,23 @@ def test_times_never_go_backwards_whatever_comes(
                 assert not restamp and "go backwards" in str(err)
     times = _times(path)
     assert times == sorted(times)
+
+
+def test_seeds_into_a_store_written_to_since_are_re_stamped(tmp_path: Path) -> None:
+    """`init --empty`, some work, then `seed`: the seeds' own times are before that work."""
+    path = tmp_path / "s.db"
+    assert run_cli(path, "init", "--empty").code == 0
+    assert (
+        run_cli(path, "add", "source", "--id", "src:mine", "--title", "M", "--kind", "news").code
+        == 0
+    )
+    done = run_cli(path, "seed")
+    assert done.code == 0, done.err
+    rows = log_rows(path)
+    assert [row[5] for row in rows] == sorted(row[5] for row in rows)
+    assert all("first_recorded_at" in json.loads(row[8]) for row in rows[1:])
+    assert run_cli(path, "verify").code == 0
+    fresh = tmp_path / "fresh.db"
+    assert run_cli(fresh, "init").code == 0  # into an empty store the seeds keep their times
+    assert not any("first_recorded_at" in json.loads(row[8]) for row in log_rows(fresh))
+    assert run_cli(path, "seed").err.strip().endswith("already there")
