@@ -50,16 +50,24 @@ READ_FORMATS = click.Choice(["table", "json", "csv"])
 class Context:
     """What every subcommand gets: where the store is and who is writing."""
 
-    def __init__(self, store_path: str, author: str | None) -> None:
+    def __init__(self, store_path: str, author: str | None, offline: bool = False) -> None:
         self.store_path = store_path
         self.author = author
+        self.offline = offline
 
     def open(
         self, *, create: bool = False, readonly: bool = False, force_rebuild: bool = False
     ) -> Store:
-        return Store.open(
+        store = Store.open(
             self.store_path, create=create, readonly=readonly, force_rebuild=force_rebuild
         )
+        if readonly and not self.offline and store.upstream_url() is not None:
+            from chronicle.replica import pull_before_read
+
+            note = pull_before_read(self.store_path)
+            if note:
+                _say(note)
+        return store
 
     def commands(self, store: Store) -> Commands:
         return Commands(store, self.author)
@@ -78,11 +86,12 @@ pass_ctx = click.make_pass_decorator(Context)
     help="Store file (env CHRONICLE_STORE).",
 )
 @click.option("--author", envvar="CHRONICLE_AUTHOR", help="Who records new entries.")
+@click.option("--offline", is_flag=True, help="On a replica: read without pulling first.")
 @click.version_option(package_name="chronicle")
 @click.pass_context
-def cli(ctx: click.Context, store_path: str, author: str | None) -> None:
+def cli(ctx: click.Context, store_path: str, author: str | None, offline: bool) -> None:
     """chronicle: an event-sourced chronology store. Alone, it opens the terminal app."""
-    ctx.obj = Context(store_path, author)
+    ctx.obj = Context(store_path, author, offline)
     if ctx.invoked_subcommand is None:
         ctx.invoke(tui)
 
@@ -211,11 +220,19 @@ def rebuild(obj: Context, force: bool) -> None:
     is_flag=True,
     help="Also replay the log and compare every projection table with it (about a rebuild's time).",
 )
+@click.option("--remote", is_flag=True, help="Walk the team log's chain: this log must prefix it.")
 @pass_ctx
-def verify(obj: Context, against: str | None, projections: bool) -> None:
+def verify(obj: Context, against: str | None, projections: bool, remote: bool) -> None:
     """Re-walk the hash chain and check the views; exit 1 naming the first thing wrong."""
-    with obj.open(readonly=True) as store:
-        if against and Path(against).is_file():
+    # --remote compares with the server as this replica stands: no pull first.
+    opened = Store.open(obj.store_path, readonly=True) if remote else obj.open(readonly=True)
+    with opened as store:
+        if remote:
+            from chronicle.replica import Replica
+
+            with Replica(store) as replica:
+                result = replica.verify_remote()
+        elif against and Path(against).is_file():
             with Path(against).open("rb") as handle:
                 result = store.verify(exported=_exported_hashes(handle, against))
         else:
@@ -255,6 +272,66 @@ def _exported_hashes(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, s
 def schema() -> None:
     """Print the JSON Schema of the interchange format."""
     click.echo(json.dumps(interchange_schema(), indent=2, ensure_ascii=False))
+
+
+# --- the team log ----------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("url")
+@pass_ctx
+def share(obj: Context, url: str) -> None:
+    """Put this store's log on a PostgreSQL team log (password: PGPASSWORD or ~/.pgpass)."""
+    from chronicle.replica import share as share_log
+
+    with obj.open() as store:
+        pushed = share_log(store, url)
+        head, _ = store.head()
+    _say(f"shared: {pushed} entries pushed; this store replicates the team log (seq {head})")
+
+
+@cli.command()
+@click.argument("url")
+@pass_ctx
+def clone(obj: Context, url: str) -> None:
+    """Make a new store (--store) replicating the team log at URL."""
+    from chronicle.replica import clone as clone_log
+
+    with exports.TerminalProgress("clone") as progress:
+        head = clone_log(obj.store_path, url, progress)
+    _say(f"cloned {head} entries into {obj.store_path}")
+
+
+@cli.command()
+@pass_ctx
+def pull(obj: Context) -> None:
+    """Catch this replica up with its team log."""
+    from chronicle.replica import Replica
+
+    with obj.open() as store, contextlib.closing(Replica(store)) as replica:
+        with exports.TerminalProgress("pull") as progress:
+            added = replica.pull(progress)
+        head, _ = store.head()
+    _say(f"pulled {added} entries; head seq {head}")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@pass_ctx
+def status(obj: Context, fmt: str) -> None:
+    """This replica's head, the team log's head, and how far behind it is."""
+    from chronicle.replica import Replica, describe_status
+
+    with (
+        Store.open(obj.store_path, readonly=True) as store,
+        contextlib.closing(Replica(store)) as replica,
+    ):
+        described = describe_status(replica.status())
+    if fmt == "json":
+        click.echo(json.dumps(described, ensure_ascii=False))
+        return
+    for key, value in described.items():
+        click.echo(printable(f"{key}: {value}"))
 
 
 # --- writing ---------------------------------------------------------------------------

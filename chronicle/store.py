@@ -18,10 +18,10 @@ import stat
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from chronicle import interrupts
@@ -41,8 +41,12 @@ from chronicle.schema import (
     statements,
 )
 
+if TYPE_CHECKING:
+    from chronicle.replica import Replica
+
 STORE_FORMAT = "1"
 HEAD_KEY = "head"  # store_meta key: "seq:hash" of the last entry written
+UPSTREAM_KEY = "upstream"  # store_meta key: the team log's URL, in a replica
 LOG_GUARDS = ("log_no_delete", "log_no_update")
 BUSY_TIMEOUT_S = 30.0
 WRITER_CACHE_KIB = 64 * 1024
@@ -72,6 +76,7 @@ class Store:
         self.readonly = readonly
         self._checkpointer: _Checkpointer | None = None
         self._stop_checkpointer: weakref.finalize | None = None
+        self._upstream: Replica | None = None
 
     # --- opening ----------------------------------------------------------------
 
@@ -169,6 +174,8 @@ class Store:
         return int(row[0]) if row else 0
 
     def close(self) -> None:
+        if self._upstream is not None:
+            self._upstream.close()
         self._stop_background_checkpoints()
         self.conn.close()
 
@@ -288,12 +295,59 @@ class Store:
         restamp: bool = False,
     ) -> AppendResult:
         self._need_writable()
+        if self.upstream_url() is not None:
+            return self._replica().append(pending, expect, restamp=restamp)
+        return self.write_entries(lambda head: pending, expect=expect, restamp=restamp)
+
+    def write_entries(
+        self,
+        source: Callable[[tuple[int, str]], Iterable[PendingEntry]],
+        *,
+        expect: dict[str, int] | None = None,
+        restamp: bool = False,
+        before_commit: Callable[[tuple[int, str], AppendResult], None] | None = None,
+    ) -> AppendResult:
+        """The one local append transaction, open to a replica's two uses of it.
+
+        ``source`` gets the head the transaction found and gives the entries to
+        write after it; ``before_commit`` runs once they are written and projected,
+        still inside the transaction, and may refuse them by raising (nothing is
+        then written). A replica sends its new entries to the team log from there,
+        and checks pulled ones against the server's hashes.
+        """
+        self._need_writable()
         result = AppendResult()
         with collector_paused(), self.transaction(appends=True):
-            Appender(self.conn, self.head(), expect, restamp=restamp).write(pending, result)
+            head = self.head()
+            Appender(self.conn, head, expect, restamp=restamp).write(source(head), result)
             if result.added:
                 self._record_head()
+            if before_commit is not None:
+                before_commit(head, result)
         return result
+
+    # --- the team log ---------------------------------------------------------------
+
+    def upstream_url(self) -> str | None:
+        """The team log this store replicates (a URL without password), if it is a replica."""
+        row = self.conn.execute(
+            "SELECT value FROM store_meta WHERE key = ?", (UPSTREAM_KEY,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_upstream(self, url: str) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO store_meta VALUES (?, ?)", (UPSTREAM_KEY, url)
+            )
+
+    def _replica(self) -> Replica:
+        """The replica's link to its team log, made on the first write (psycopg loads then)."""
+        if self._upstream is None:
+            from chronicle.replica import Replica
+
+            self._upstream = Replica(self)
+        return self._upstream
 
     def _record_head(self) -> None:
         """Note the head beside the log, so a log cut short behind our back is noticed."""

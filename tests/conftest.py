@@ -28,3 +28,36 @@ def mini_store(store: Store) -> Store:
     with (FIXTURES / "mini.ndjson").open("rb") as handle:
         store.import_lines(handle, name="mini.ndjson")
     return store
+
+
+# --- a real PostgreSQL for the team log ------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A private PostgreSQL for the session (or CHRONICLE_TEST_POSTGRES_URL's server)."""
+    import os
+
+    from postgres import OVERRIDE, PgServer, server_programs
+
+    if os.environ.get(OVERRIDE):
+        yield PgServer(os.environ[OVERRIDE])
+        return
+    programs = server_programs()
+    if programs is None:
+        reason = "PostgreSQL's server programs (initdb, pg_ctl) are not installed"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; CI must run the team-log tests", pytrace=False)
+        pytest.skip(reason)
+    server = PgServer()
+    try:
+        server.start_private(programs)
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def team_url(pg_server) -> str:
+    """The URL of a fresh, empty database on the test server."""
+    return pg_server.url(pg_server.new_database())

@@ -1,0 +1,331 @@
+"""A store that replicates a team log: writes go to the server first, reads stay local.
+
+A replica is an ordinary store file whose ``store_meta`` names a team log. Every
+append takes the team log's lock, catches the replica up to the server's head, writes
+the new entries locally in one SQLite transaction (numbered, hashed and checked
+against what the server holds, with the server's clock) and, still inside it, sends
+those rows to the server and commits there: the local commit follows. So the
+stale-write check and every reference check see the server's state, and nothing is
+ever written locally that the server did not take first.
+
+Catching up reads the server's rows after the local head in pages; each must continue
+the local chain (seq, prev_hash, its recomputed hash) and goes through the import's
+own path (``parse_lines``), a page per local transaction, after which the local head
+must be the server's row for row. A server that no longer holds the replica's own
+head has had its history rewritten: the replica stops, changes nothing, and names the
+first seq that differs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from json.encoder import encode_basestring
+from pathlib import Path
+
+from chronicle.appender import chunks
+from chronicle.chain import row_hash
+from chronicle.errors import ChronicleError, StoreError
+from chronicle.intake import AppendResult, PendingEntry, parse_lines
+from chronicle.store import LOG_COLUMNS, Store, VerifyResult
+from chronicle.teamlog import (
+    CONNECT_TIMEOUT_S,
+    READ_CONNECT_TIMEOUT_S,
+    Append,
+    ServerHead,
+    TeamLog,
+    TeamLogError,
+    Unreachable,
+    check_url,
+)
+
+APPLY_ROWS = 100_000  # pulled entries per local transaction
+Progress = Callable[[int], None]
+
+
+class HistoryRewritten(TeamLogError):
+    """The team log no longer holds what this replica took from it."""
+
+
+@dataclass(frozen=True)
+class ReplicaStatus:
+    url: str
+    local: tuple[int, str]
+    server: ServerHead | None  # None: unreachable
+    problem: str | None = None
+
+    @property
+    def behind(self) -> int | None:
+        return None if self.server is None else max(0, self.server.seq - self.local[0])
+
+
+class Replica:
+    """A store bound to its team log; the server connection opens when first needed."""
+
+    def __init__(self, store: Store, *, timeout: float = CONNECT_TIMEOUT_S) -> None:
+        url = store.upstream_url()
+        if url is None:
+            raise StoreError(f"{store.path} is not a replica of a team log")
+        self.store, self.url, self.timeout = store, url, timeout
+        self._log: TeamLog | None = None
+
+    @property
+    def log(self) -> TeamLog:
+        if self._log is None:
+            log = TeamLog(self.url, timeout=self.timeout)
+            try:
+                log.check_schema()
+            except BaseException:
+                log.close()
+                raise
+            self._log = log
+        return self._log
+
+    def close(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    # --- writing -------------------------------------------------------------------------
+
+    def append(
+        self, pending: Iterable[PendingEntry], expect: dict[str, int] | None = None
+    ) -> AppendResult:
+        """Append on the server first, in one server transaction, then locally."""
+        try:
+            log = self.log
+        except Unreachable as err:
+            raise Unreachable(f"{err}: nothing was written") from None
+        with log.appending() as append:
+            self.pull()  # under the lock: the local head is now the server's
+
+            def send(head: tuple[int, str], result: AppendResult) -> None:
+                append.commit(self._rows_after(head[0]))
+
+            return self.store.write_entries(
+                lambda head: _stamped(pending, append), expect=expect, before_commit=send
+            )
+
+    def _rows_after(self, seq: int) -> Iterator[tuple]:
+        yield from self.store.conn.execute(
+            f"SELECT {LOG_COLUMNS} FROM log WHERE seq > ? ORDER BY seq", (seq,)
+        )
+
+    # --- catching up ---------------------------------------------------------------------
+
+    def pull(self, progress: Progress | None = None) -> int:
+        """Catch up with the server; returns how many entries were applied."""
+        seq, digest = self.store.head()
+        self._witness(seq, digest)
+        applied = 0
+        for page in chunks(self.log.rows(seq), APPLY_ROWS):
+            result = self.store.write_entries(
+                lambda head, page=page: _continuing(page, head),
+                before_commit=lambda head, result, page=page: self._landed(page, head),
+            )
+            applied += len(result.added)
+            if progress is not None:
+                progress(applied)
+        return applied
+
+    def _witness(self, seq: int, digest: str) -> None:
+        """Refuse a server whose history no longer holds this replica's head."""
+        if seq == 0 or self.log.hash_at(seq) == digest:
+            return
+        first = self._first_difference(seq)
+        raise HistoryRewritten(
+            f"the team log's history differs from this replica's at seq {first}: "
+            "it was rewritten on the server; nothing was changed here"
+        )
+
+    def _first_difference(self, upto: int) -> int:
+        local = self.store.conn.execute(
+            "SELECT seq, hash FROM log WHERE seq <= ? ORDER BY seq", (upto,)
+        )
+        server = self.log.hashes(upto)
+        for (seq, digest), theirs in zip(local, _padded(server), strict=False):
+            if theirs != (seq, digest):
+                return seq
+        return upto
+
+    def _landed(self, page: list[tuple], head: tuple[int, str]) -> None:
+        """The rows just written locally must be the server's, hash for hash."""
+        wanted = [row for row in page if row[0] > head[0]]
+        if wanted and self.store.head() != (wanted[-1][0], wanted[-1][10]):
+            ours = dict(self._rows_hashes(head[0]))
+            first = next((r[0] for r in wanted if ours.get(r[0]) != r[10]), wanted[0][0])
+            raise HistoryRewritten(
+                f"the team log's entry at seq {first} does not hash the same here: "
+                "nothing more was pulled"
+            )
+
+    def _rows_hashes(self, after: int) -> Iterator[tuple[int, str]]:
+        yield from self.store.conn.execute("SELECT seq, hash FROM log WHERE seq > ?", (after,))
+
+    # --- looking ---------------------------------------------------------------------------
+
+    def status(self) -> ReplicaStatus:
+        local = self.store.head()
+        try:
+            return ReplicaStatus(self.url, local, self.log.head())
+        except TeamLogError as err:
+            return ReplicaStatus(self.url, local, None, str(err))
+
+    def verify_remote(self) -> VerifyResult:
+        """Walk the server's whole chain; the local log must be a prefix of it."""
+        prev, n = "0" * 64, 0
+        local = self.store.conn.execute(f"SELECT {LOG_COLUMNS} FROM log ORDER BY seq")
+        mine = next(local, None)
+        for row in self.log.rows(0):
+            problem = _link_problem(row, n, prev)
+            if problem is None and mine is not None and mine[0] == row[0] and mine[10] != row[10]:
+                problem = f"the server's hash {row[10]} is not this replica's {mine[10]}"
+            if problem is not None:
+                return VerifyResult(False, n, prev, row[0], problem)
+            if mine is not None and mine[0] == row[0]:
+                mine = next(local, None)
+            prev, n = row[10], row[0]
+        if mine is not None:
+            return VerifyResult(
+                False, n, prev, mine[0], f"seq {mine[0]} is in this replica but not on the server"
+            )
+        return VerifyResult(True, n, prev)
+
+
+def _link_problem(row: tuple, seq: int, prev: str) -> str | None:
+    if row[0] != seq + 1:
+        return f"seq {seq + 1} is missing (next is {row[0]})"
+    if row[9] != prev:
+        return "prev_hash does not match the previous entry's hash"
+    if row_hash(row[:10]) != row[10]:
+        return "hash does not match the entry's content"
+    return None
+
+
+def _padded(rows: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str] | None]:
+    yield from rows
+    while True:
+        yield None
+
+
+def _stamped(pending: Iterable[PendingEntry], append: Append) -> Iterator[PendingEntry]:
+    """Give new entries the server's time, never earlier than the entry before them.
+
+    An entry that brings its own time (a line of a log export) keeps it where that
+    does not go backwards.
+    """
+    clock = append.clock()
+    last = append.head.recorded_at
+    for item in pending:
+        item.recorded_at = max(item.recorded_at if item.own_time else clock, last)
+        last = item.recorded_at
+        yield item
+
+
+def _continuing(page: list[tuple], head: tuple[int, str]) -> Iterator[PendingEntry]:
+    """The page's entries after ``head``, each checked to continue the chain, as an import."""
+    seq, prev = head
+    lines = []
+    for row in page:
+        if row[0] <= seq:
+            continue  # written here meanwhile by another connection to this replica
+        if _link_problem(row, seq, prev) is not None:
+            raise HistoryRewritten(
+                f"the team log's entry at seq {row[0]} does not continue this replica's chain "
+                f"({_link_problem(row, seq, prev)}): nothing more was pulled"
+            )
+        seq, prev = row[0], row[10]
+        lines.append(_as_line(row))
+    return parse_lines(lines, f"the team log after seq {head[0]}")
+
+
+def _as_line(row: tuple) -> str:
+    """A server row as an import line; the payload text goes in unparsed."""
+    q = encode_basestring
+    _, id_, type_, subject, _, recorded_at, author, schema, data, _, _ = row
+    return (
+        f'{{"id":{q(id_)},"type":{q(type_)},"subject":{q(subject)},"author":{q(author)},'
+        f'"recorded_at":{q(recorded_at)},"schema":{int(schema)},"data":{data}}}'
+    )
+
+
+# --- setting up --------------------------------------------------------------------------
+
+
+def share(store: Store, url: str) -> int:
+    """Make the team log at ``url`` (if need be), push this store's log, become its replica.
+
+    The server's log must be empty or a prefix of this one; returns the entries pushed.
+    """
+    check_url(url)
+    if store.upstream_url() not in (None, url):
+        raise StoreError(f"{store.path} already replicates {store.upstream_url()}")
+    with TeamLog(url) as log:
+        log.create_schema()
+        with log.appending() as append:
+            _check_prefix(store, log, append.head)
+            rows = store.conn.execute(
+                f"SELECT {LOG_COLUMNS} FROM log WHERE seq > ? ORDER BY seq", (append.head.seq,)
+            )
+            pushed = store.head()[0] - append.head.seq
+            append.commit(rows)
+    store.set_upstream(url)
+    return pushed
+
+
+def _check_prefix(store: Store, log: TeamLog, server: ServerHead) -> None:
+    seq, _ = store.head()
+    if server.seq > seq:
+        raise TeamLogError(
+            f"the team log at {log.shown} holds {server.seq} entries, this store {seq}: "
+            "it is not a prefix of this store's log (clone it instead)"
+        )
+    row = store.conn.execute("SELECT hash FROM log WHERE seq = ?", (server.seq,)).fetchone()
+    if server.seq and (row is None or row[0] != server.hash):
+        raise TeamLogError(
+            f"the team log at {log.shown} is not a prefix of this store's log "
+            f"(they differ by seq {server.seq})"
+        )
+
+
+def clone(path: str | Path, url: str, progress: Progress | None = None) -> int:
+    """A new store at ``path`` replicating the team log at ``url``; returns its entries."""
+    check_url(url)
+    if Path(path).exists():
+        raise StoreError(f"{path} exists: clone makes a new store (use `chronicle pull` in it)")
+    with TeamLog(url) as log:
+        log.check_schema()
+    with Store.open(path, create=True) as store:
+        store.set_upstream(url)
+        Replica(store).pull(progress)
+        return store.head()[0]
+
+
+def pull_before_read(path: str | Path) -> str | None:
+    """Catch a replica up before a read, briefly; a note for stderr when that failed."""
+    with Store.open(path) as store:
+        if store.upstream_url() is None:
+            return None
+        with contextlib.closing(Replica(store, timeout=READ_CONNECT_TIMEOUT_S)) as replica:
+            try:
+                replica.pull()
+            except Unreachable as err:
+                return f"note: {err}; answering from this replica (seq {store.head()[0]})"
+            except ChronicleError as err:
+                return f"warning: {err}; answering from this replica"
+    return None
+
+
+def describe_status(status: ReplicaStatus) -> dict[str, object]:
+    """The status as plain values, for the CLI's table or JSON."""
+    out: dict[str, object] = {
+        "team log": status.url,
+        "local head": f"seq {status.local[0]} {status.local[1]}",
+    }
+    if status.server is None:
+        out["server head"] = f"unreachable ({status.problem})"
+    else:
+        out["server head"] = f"seq {status.server.seq} {status.server.hash}"
+        out["behind"] = status.behind
+    return out

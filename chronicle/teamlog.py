@@ -1,0 +1,329 @@
+"""The team log: one chronicle log in a PostgreSQL database, the system of record of a team.
+
+The server holds the same rows as every replica's SQLite log (seq, id, subject_version,
+recorded_at, hashes), in the ``chronicle`` schema. Appends serialize on the one row of
+``chronicle.head``, locked ``FOR UPDATE`` inside the append transaction and read
+together with the server's clock: seq is gapless and in commit order (no sequence that
+may commit out of order), and ``recorded_at`` never goes backwards along it. The server
+itself refuses what would break the log: UPDATE, DELETE and TRUNCATE by triggers, rows
+that do not continue the chain (seq, prev_hash) by a statement trigger over the rows
+as they arrive, a second id or subject version by UNIQUE constraints. The head keeps the
+latest ``recorded_at`` seen, so the clock of the next append starts from there.
+
+Only libpq's own ways carry a password (PGPASSWORD, ~/.pgpass): a URL holding one is
+refused, so it is never on a command line, in a store file, in output or in an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.conninfo import conninfo_to_dict
+
+from chronicle.chain import GENESIS
+from chronicle.errors import ChronicleError, ConflictError
+
+SERVER_SCHEMA = 1  # the version of the tables below; a newer server is refused
+CHANNEL = "chronicle_log"  # NOTIFY channel: a wake-up for replicas, never the only signal
+CONNECT_TIMEOUT_S = 5
+READ_CONNECT_TIMEOUT_S = 2  # reading commands fall back to the local store after this
+FETCH_ROWS = 5_000  # rows per round trip when catching up
+LOG_COLUMNS = (
+    "seq, id, type, subject, subject_version, recorded_at, author, schema, data, prev_hash, hash"
+)
+SERVER_NOW = """to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+
+SCHEMA_SQL = f"""
+CREATE SCHEMA IF NOT EXISTS chronicle;
+CREATE TABLE chronicle.meta (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE chronicle.head (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    seq bigint NOT NULL,
+    hash text NOT NULL,
+    recorded_at text NOT NULL
+);
+INSERT INTO chronicle.head VALUES (true, 0, '{GENESIS}', '');
+CREATE TABLE chronicle.log (
+    seq bigint PRIMARY KEY CHECK (seq > 0),
+    id text NOT NULL UNIQUE,
+    type text NOT NULL,
+    subject text NOT NULL,
+    subject_version integer NOT NULL CHECK (subject_version > 0),
+    recorded_at text NOT NULL,
+    author text NOT NULL,
+    schema integer NOT NULL,
+    data text NOT NULL,
+    prev_hash text NOT NULL,
+    hash text NOT NULL,
+    UNIQUE (subject, subject_version)
+);
+CREATE FUNCTION chronicle.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the chronicle log is append-only: % refused', TG_OP
+        USING ERRCODE = 'CH001';
+END $$;
+CREATE TRIGGER log_no_change BEFORE UPDATE OR DELETE ON chronicle.log
+    FOR EACH ROW EXECUTE FUNCTION chronicle.refuse_change();
+CREATE TRIGGER log_no_truncate BEFORE TRUNCATE ON chronicle.log
+    FOR EACH STATEMENT EXECUTE FUNCTION chronicle.refuse_change();
+CREATE TRIGGER head_no_truncate BEFORE TRUNCATE ON chronicle.head
+    FOR EACH STATEMENT EXECUTE FUNCTION chronicle.refuse_change();
+CREATE FUNCTION chronicle.check_links() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    h chronicle.head%ROWTYPE;
+    bad bigint;
+    last chronicle.log%ROWTYPE;
+BEGIN
+    SELECT * INTO h FROM chronicle.head FOR UPDATE;
+    SELECT n.seq INTO bad FROM (
+        SELECT seq, prev_hash,
+               coalesce(lag(seq) OVER w, h.seq) AS seq_before,
+               coalesce(lag(hash) OVER w, h.hash) AS hash_before
+        FROM arrived WINDOW w AS (ORDER BY seq)
+    ) n
+    WHERE n.seq <> n.seq_before + 1 OR n.prev_hash <> n.hash_before
+    ORDER BY n.seq LIMIT 1;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'entry % does not continue the chain after seq %', bad, h.seq
+            USING ERRCODE = 'CH002';
+    END IF;
+    SELECT * INTO last FROM arrived ORDER BY seq DESC LIMIT 1;
+    IF last.seq IS NOT NULL THEN
+        UPDATE chronicle.head SET seq = last.seq, hash = last.hash,
+            recorded_at = greatest(h.recorded_at, (SELECT max(recorded_at) FROM arrived));
+        PERFORM pg_notify('{CHANNEL}', last.seq::text);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER log_links AFTER INSERT ON chronicle.log
+    REFERENCING NEW TABLE AS arrived FOR EACH STATEMENT EXECUTE FUNCTION chronicle.check_links();
+INSERT INTO chronicle.meta VALUES ('schema', '{SERVER_SCHEMA}');
+"""
+
+
+class TeamLogError(ChronicleError):
+    """The team log refused or failed an operation; nothing was written."""
+
+
+class Unreachable(TeamLogError):
+    """The server cannot be reached (down, wrong address, refused login)."""
+
+
+@dataclass(frozen=True)
+class ServerHead:
+    seq: int
+    hash: str
+    recorded_at: str  # of the last entry; '' for an empty log
+
+
+def check_url(url: str) -> str:
+    """The URL as given, once sure it holds no password (refused without echoing it)."""
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        raise TeamLogError("not a PostgreSQL URL (postgresql://user@host/db)") from None
+    if "password" in params:
+        raise TeamLogError(
+            "the URL holds a password: give it in PGPASSWORD or ~/.pgpass instead, "
+            "so it is never stored or shown"
+        )
+    return url
+
+
+def shown_url(url: str) -> str:
+    """The URL for display: any password-like part is dropped, whatever the spelling."""
+    parts = urlsplit(url)
+    if not parts.scheme:
+        return " ".join(w for w in url.split() if not w.lower().startswith("password"))
+    netloc = parts.netloc.rpartition("@")
+    user = netloc[0].partition(":")[0]
+    host = f"{user}@{netloc[2]}" if netloc[1] else netloc[2]
+    query = "&".join(f"{k}={v}" for k, v in parse_qsl(parts.query) if k.lower() != "password")
+    return f"{parts.scheme}://{host}{parts.path}" + (f"?{query}" if query else "")
+
+
+class TeamLog:
+    """One connection to the team log; every method is one server transaction."""
+
+    def __init__(self, url: str, *, timeout: float = CONNECT_TIMEOUT_S) -> None:
+        self.url = check_url(url)
+        self.shown = shown_url(url)
+        self._depth = 0
+        try:
+            self.conn = psycopg.connect(
+                url, connect_timeout=max(2, int(timeout)), application_name="chronicle"
+            )
+        except psycopg.Error as err:
+            reason = _first_line(err)
+            raise Unreachable(f"cannot reach the team log at {self.shown}: {reason}") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> TeamLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- schema --------------------------------------------------------------------------
+
+    def create_schema(self) -> None:
+        """Make the tables if the database has none; check their version either way."""
+        with self._transaction():
+            self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('chronicle.schema'))")
+            exists = self.conn.execute("SELECT to_regclass('chronicle.meta')").fetchone()[0]
+            if exists is None:
+                self.conn.execute(SCHEMA_SQL)
+        self.check_schema()
+
+    def check_schema(self) -> None:
+        with self._transaction():
+            if self.conn.execute("SELECT to_regclass('chronicle.meta')").fetchone()[0] is None:
+                raise TeamLogError(
+                    f"{self.shown} holds no chronicle team log (set one up with `chronicle share`)"
+                )
+            row = self.conn.execute(
+                "SELECT value FROM chronicle.meta WHERE key = 'schema'"
+            ).fetchone()
+        version = int(row[0]) if row else 0
+        if version > SERVER_SCHEMA:
+            raise TeamLogError(
+                f"the team log at {self.shown} has schema {version}, newer than this "
+                f"chronicle knows ({SERVER_SCHEMA}): upgrade chronicle"
+            )
+
+    # --- reading -------------------------------------------------------------------------
+
+    def head(self) -> ServerHead:
+        with self._transaction():
+            row = self.conn.execute("SELECT seq, hash, recorded_at FROM chronicle.head").fetchone()
+        return ServerHead(*row)
+
+    def rows(self, after: int, upto: int | None = None) -> Iterator[tuple]:
+        """Log rows after seq ``after`` (up to ``upto``), in seq order, streamed."""
+        with self._transaction(), self.conn.cursor(name="chronicle_rows") as cur:
+            cur.itersize = FETCH_ROWS
+            bound = " AND seq <= %s" if upto is not None else ""
+            args = (after, upto) if upto is not None else (after,)
+            cur.execute(
+                f"SELECT {LOG_COLUMNS} FROM chronicle.log WHERE seq > %s{bound} ORDER BY seq",
+                args,
+            )
+            yield from cur
+
+    def hashes(self, upto: int) -> Iterator[tuple[int, str]]:
+        with self._transaction(), self.conn.cursor(name="chronicle_hashes") as cur:
+            cur.itersize = FETCH_ROWS * 4
+            cur.execute("SELECT seq, hash FROM chronicle.log WHERE seq <= %s ORDER BY seq", (upto,))
+            yield from cur
+
+    def hash_at(self, seq: int) -> str | None:
+        with self._transaction():
+            row = self.conn.execute(
+                "SELECT hash FROM chronicle.log WHERE seq = %s", (seq,)
+            ).fetchone()
+        return row[0] if row else None
+
+    # --- appending -----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def appending(self) -> Iterator[Append]:
+        """One append transaction holding the log's lock: committed by ``Append.commit``.
+
+        Leaving the block without committing rolls everything back, as does a lost
+        connection or a killed client: the server never holds part of an append.
+        """
+        with self._transaction():
+            try:
+                row = self.conn.execute(
+                    f"SELECT seq, hash, recorded_at, {SERVER_NOW} FROM chronicle.head FOR UPDATE"
+                ).fetchone()
+            except pg_errors.InsufficientPrivilege:
+                raise TeamLogError(
+                    f"the team log at {self.shown} does not let this role write "
+                    "(it may read only): nothing was written"
+                ) from None
+            append = Append(self, ServerHead(*row[:3]), now=row[3])
+            yield append
+            if not append.committed:
+                self.conn.rollback()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """Translate the server's errors into one line; roll back whatever did not commit.
+
+        Nested uses (a catch-up inside an append) join the outer transaction, so the
+        append's lock is held until the append itself commits or rolls back.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            yield
+            if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                self.conn.commit()
+        except psycopg.Error as err:
+            self._rollback_quietly()
+            raise _translated(err, self.shown) from None
+        except BaseException:
+            self._rollback_quietly()
+            raise
+        finally:
+            self._depth = 0
+
+    def _rollback_quietly(self) -> None:
+        with contextlib.suppress(psycopg.Error):
+            self.conn.rollback()
+
+
+class Append:
+    """An append under way: the head it found, the server's time, and the rows to send."""
+
+    def __init__(self, log: TeamLog, head: ServerHead, now: str) -> None:
+        self.log, self.head, self.now = log, head, now
+        self.committed = False
+
+    def clock(self) -> str:
+        """The time for new entries: the server's, never before the last entry's."""
+        return max(self.now, self.head.recorded_at)
+
+    def commit(self, rows: Iterable[tuple]) -> None:
+        """Send the rows (numbered and hashed after ``head``) and commit them as one."""
+        with (
+            self.log.conn.cursor() as cur,
+            cur.copy(f"COPY chronicle.log ({LOG_COLUMNS}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        self.log.conn.commit()
+        self.committed = True
+
+
+def _translated(err: psycopg.Error, shown: str) -> ChronicleError:
+    if isinstance(err, ChronicleError):
+        return err
+    if isinstance(err, pg_errors.UniqueViolation) and "subject" in str(err):
+        return ConflictError("another writer changed this subject first; try again")
+    if isinstance(err, pg_errors.InsufficientPrivilege):
+        return TeamLogError(f"the team log at {shown} refuses this role: {_first_line(err)}")
+    if isinstance(err, psycopg.OperationalError | psycopg.InterfaceError):
+        return Unreachable(
+            f"lost the team log at {shown} ({_first_line(err)}): nothing was written there"
+        )
+    return TeamLogError(f"the team log at {shown}: {_first_line(err)}")
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

@@ -1,0 +1,134 @@
+"""A private PostgreSQL server for the team-log tests, and the benchmark's.
+
+``initdb`` into a fresh directory (as the ``postgres`` system user when running as
+root, since initdb refuses root), listening only on a Unix socket in that directory,
+stopped and removed at the end. ``CHRONICLE_TEST_POSTGRES_URL`` names a server to use
+instead. Without PostgreSQL's server programs the tests skip, except under CI=true.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin")
+OVERRIDE = "CHRONICLE_TEST_POSTGRES_URL"
+SUPERUSER = "postgres"
+_databases = itertools.count(1)
+
+
+def server_programs() -> Path | None:
+    """Where initdb and pg_ctl are, or None."""
+    for folder in (*BIN_DIRS, *(os.environ.get("PATH", "").split(os.pathsep))):
+        if (Path(folder) / "initdb").is_file() and (Path(folder) / "pg_ctl").is_file():
+            return Path(folder)
+    return None
+
+
+class PgServer:
+    """One server: a database per test, roles, and stop/start for the fault tests."""
+
+    def __init__(self, base_url: str | None = None) -> None:
+        self.base_url = base_url
+        self.folder: Path | None = None
+        self.programs: Path | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start_private(self, programs: Path, settings: dict[str, str] | None = None) -> None:
+        self.programs = programs
+        self.folder = Path(tempfile.mkdtemp(prefix="chronicle-pg-"))
+        self._as_owner()
+        self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
+                  "--locale=C.UTF-8")  # fmt: skip
+        (self.data / "pg_hba.conf").write_text(
+            f"local all {SUPERUSER} trust\nlocal all all scram-sha-256\n"
+        )
+        options = {
+            "listen_addresses": "''",
+            "unix_socket_directories": f"'{self.folder}'",
+            "fsync": "off",
+            "max_connections": "60",
+            **(settings or {}),
+        }
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.writelines(f"{k} = {v}\n" for k, v in options.items())
+        self.start()
+
+    @property
+    def data(self) -> Path:
+        assert self.folder is not None
+        return self.folder / "data"
+
+    @property
+    def private(self) -> bool:
+        return self.folder is not None
+
+    def start(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "log"), "-w", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def remove(self) -> None:
+        if self.folder is None:
+            return
+        try:
+            self.stop("immediate")
+        except subprocess.CalledProcessError:
+            pass  # already stopped
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _as_owner(self) -> None:
+        assert self.folder is not None
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam(SUPERUSER)
+            os.chown(self.folder, owner.pw_uid, owner.pw_gid)
+
+    def _run(self, program: str, *args: str) -> None:
+        assert self.programs is not None
+        command = [str(self.programs / program), *args]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", SUPERUSER, "--", *command]
+        subprocess.run(command, check=True, capture_output=True, cwd=self.folder)
+
+    # --- addresses -------------------------------------------------------------------------
+
+    def url(self, database: str, user: str = SUPERUSER) -> str:
+        if self.base_url is not None:
+            params = conninfo_to_dict(self.base_url)
+            params.pop("password", None)
+            return make_conninfo(**{**params, "dbname": database, "user": user})
+        return f"postgresql://{user}@/{database}?host={self.folder}"
+
+    def admin(self, database: str = "postgres") -> psycopg.Connection:
+        """A superuser connection (autocommit), for setting up and for tampering."""
+        if self.base_url is not None:
+            return psycopg.connect(make_conninfo(self.base_url, dbname=database), autocommit=True)
+        return psycopg.connect(self.url(database), autocommit=True)
+
+    def new_database(self) -> str:
+        name = f"chronicle_test_{os.getpid()}_{next(_databases)}"
+        with self.admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return name
+
+    def add_role(self, database: str, name: str, password: str, *, writer: bool) -> None:
+        """A login role with the grants README gives a writer or a read-only member."""
+        with self.admin(database) as conn:
+            conn.execute(f'DROP ROLE IF EXISTS "{name}"')
+            conn.execute(f"CREATE ROLE \"{name}\" LOGIN PASSWORD '{password}'")
+            conn.execute(f'GRANT USAGE ON SCHEMA chronicle TO "{name}"')
+            conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA chronicle TO "{name}"')
+            if writer:
+                conn.execute(f'GRANT INSERT ON chronicle.log TO "{name}"')
+                conn.execute(f'GRANT UPDATE ON chronicle.head TO "{name}"')
