@@ -19,6 +19,7 @@ first seq that differs.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from json.encoder import encode_basestring
@@ -33,6 +34,7 @@ from chronicle.teamlog import (
     CONNECT_TIMEOUT_S,
     READ_CONNECT_TIMEOUT_S,
     Append,
+    Listener,
     ServerHead,
     TeamLog,
     TeamLogError,
@@ -329,3 +331,65 @@ def describe_status(status: ReplicaStatus) -> dict[str, object]:
         out["server head"] = f"seq {status.server.seq} {status.server.hash}"
         out["behind"] = status.behind
     return out
+
+
+# --- following -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Following:
+    """What a follower last knew, for a status line."""
+
+    connected: bool
+    behind: int = 0
+    problem: str = ""
+
+    def words(self) -> str:
+        if not self.connected:
+            return f"team log: offline ({self.problem})" if self.problem else "team log: offline"
+        return "team log: connected" + (f", {self.behind:,} behind" if self.behind else "")
+
+
+class Follower:
+    """Keeps a replica caught up from a thread of its own while an app shows it.
+
+    A notification on the team log's channel wakes it at once; it also pulls every
+    ``poll_seconds`` whatever it hears, since notifications sent while it was
+    reconnecting are lost. Its pulls are ordinary local commits, which the app
+    notices like any other writer's.
+    """
+
+    def __init__(self, path: str | Path, poll_seconds: float = 1.0) -> None:
+        self.path, self.poll_seconds = Path(path), poll_seconds
+        self.state = Following(False)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="chronicle-follow", daemon=True)
+
+    def start(self) -> Follower:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        with Store.open(self.path) as store:
+            while not self._stop.is_set():
+                try:
+                    self._follow(store)
+                except ChronicleError as err:
+                    self.state = Following(False, problem=str(err).split(": ")[0])
+                self._stop.wait(self.poll_seconds)
+
+    def _follow(self, store: Store) -> None:
+        """Pull whenever woken, until the connection fails or the app closes."""
+        with (
+            contextlib.closing(Replica(store, timeout=READ_CONNECT_TIMEOUT_S)) as replica,
+            contextlib.closing(Listener(replica.url)) as wake,
+        ):
+            while not self._stop.is_set():
+                replica.pull()
+                behind = replica.log.head().seq - store.head()[0]
+                self.state = Following(True, max(0, behind))
+                wake.wait(self.poll_seconds)

@@ -287,6 +287,34 @@ class TeamLog:
             self.conn.rollback()
 
 
+class Listener:
+    """A connection that hears the log's notifications: a wake-up, never a record."""
+
+    def __init__(self, url: str) -> None:
+        self.shown = shown_url(url)
+        try:
+            self.conn = psycopg.connect(
+                url, autocommit=True, connect_timeout=READ_CONNECT_TIMEOUT_S,
+                application_name="chronicle",
+            )  # fmt: skip
+            self.conn.execute(f"LISTEN {CHANNEL}")
+        except psycopg.Error as err:
+            raise Unreachable(
+                f"cannot reach the team log at {self.shown}: {_first_line(err)}"
+            ) from None
+
+    def wait(self, timeout: float) -> None:
+        """Return on the first notification, or after ``timeout`` seconds."""
+        try:
+            for _ in self.conn.notifies(timeout=timeout, stop_after=1):
+                pass
+        except psycopg.Error as err:
+            raise Unreachable(f"lost the team log at {self.shown}: {_first_line(err)}") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 class Append:
     """An append under way: the head it found, the server's time, and the rows to send."""
 

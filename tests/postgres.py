@@ -8,6 +8,7 @@ instead. Without PostgreSQL's server programs the tests skip, except under CI=tr
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import pwd
@@ -19,7 +20,11 @@ from pathlib import Path
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin")
+BIN_DIRS = (
+    "/usr/lib/postgresql/15/bin",
+    "/usr/lib/postgresql/16/bin",
+    "/usr/lib/postgresql/17/bin",
+)
 OVERRIDE = "CHRONICLE_TEST_POSTGRES_URL"
 SUPERUSER = "postgres"
 _databases = itertools.count(1)
@@ -81,10 +86,8 @@ class PgServer:
     def remove(self) -> None:
         if self.folder is None:
             return
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             self.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _as_owner(self) -> None:

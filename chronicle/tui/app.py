@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
@@ -57,6 +57,9 @@ from chronicle.tui.screens import (
     filter_form,
 )
 from chronicle.tui.timeline import TimelineView
+
+if TYPE_CHECKING:
+    from chronicle.replica import Follower
 
 POLL_SECONDS = 0.5
 DETAIL_DELAY = 0.05
@@ -120,6 +123,8 @@ class ChronicleApp(App[None]):
         self._head = 0
         self._shown: tuple[TimelineFilter, int | None] = (self.flt, None)  # what rows are of
         self._map_keeps_view = False  # a pick on the map narrows the timeline, not the map
+        self.follower: Follower | None = None
+        self._following = ""  # the team log's state as last shown
 
     # --- layout ------------------------------------------------------------------------
 
@@ -144,12 +149,23 @@ class ChronicleApp(App[None]):
         self.timeline.focus()
         self._renumber()
         self._rebuild(None)
+        self._follow()
         self.set_interval(self.poll_seconds, self._poll)
         if self.views_problem is not None:
             self._offer_rebuild(self.views_problem)
 
     def on_unmount(self) -> None:
+        if self.follower is not None:
+            self.follower.stop()
         self.store.close()
+
+    def _follow(self) -> None:
+        """On a replica, keep pulling from the team log while the app is open."""
+        if self.store.upstream_url() is None:
+            return
+        from chronicle.replica import Follower
+
+        self.follower = Follower(self.store_path, self.poll_seconds * 2).start()
 
     # --- workers -----------------------------------------------------------------------
 
@@ -349,6 +365,8 @@ class ChronicleApp(App[None]):
             where = f"{self.search.at + 1}/" if self.search.at is not None else ""
             found = f"{where}{len(self.search.ids):,} matches"
             parts.append(Text(printable(f"search “{self.search.text}”: {found}")))
+        if self.follower is not None:
+            parts.append(Text(printable(self.follower.state.words())))
         if self.message:
             parts.append(Text(printable(self.message, keep_newlines=False)))
         return Text("  ·  ").join(parts)
@@ -372,6 +390,9 @@ class ChronicleApp(App[None]):
         A change that adds no entry is another reader renumbering the timeline
         order (a derived table): the view is re-read quietly.
         """
+        if self.follower is not None and self.follower.state.words() != self._following:
+            self._following = self.follower.state.words()
+            self.refresh_status()
         version = self._store_version()
         if version == self._data_version:
             return
