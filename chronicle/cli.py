@@ -308,7 +308,7 @@ def pull(obj: Context) -> None:
     """Catch this replica up with its team log."""
     from chronicle.replica import Replica
 
-    with obj.open() as store, contextlib.closing(Replica(store)) as replica:
+    with obj.open() as store, Replica(store) as replica:
         with exports.TerminalProgress("pull") as progress:
             added = replica.pull(progress)
         head, _ = store.head()
@@ -324,7 +324,7 @@ def status(obj: Context, fmt: str) -> None:
 
     with (
         Store.open(obj.store_path, readonly=True) as store,
-        contextlib.closing(Replica(store)) as replica,
+        Replica(store) as replica,
     ):
         described = describe_status(replica.status())
     if fmt == "json":

@@ -89,6 +89,12 @@ class Replica:
             self._log.close()
             self._log = None
 
+    def __enter__(self) -> Replica:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # --- writing -------------------------------------------------------------------------
 
     def append(
@@ -309,7 +315,7 @@ def pull_before_read(path: str | Path) -> str | None:
     with Store.open(path) as store:
         if store.upstream_url() is None:
             return None
-        with contextlib.closing(Replica(store, timeout=READ_CONNECT_TIMEOUT_S)) as replica:
+        with Replica(store, timeout=READ_CONNECT_TIMEOUT_S) as replica:
             try:
                 replica.pull()
             except Unreachable as err:
@@ -385,7 +391,7 @@ class Follower:
     def _follow(self, store: Store) -> None:
         """Pull whenever woken, until the connection fails or the app closes."""
         with (
-            contextlib.closing(Replica(store, timeout=READ_CONNECT_TIMEOUT_S)) as replica,
+            Replica(store, timeout=READ_CONNECT_TIMEOUT_S) as replica,
             contextlib.closing(Listener(replica.url)) as wake,
         ):
             while not self._stop.is_set():

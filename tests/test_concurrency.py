@@ -8,14 +8,11 @@ upgrade a read lock) and to number entries inside the write transaction, so no
 
 from __future__ import annotations
 
-import json
-import multiprocessing
 import sys
-import traceback
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from processes import FORK, finish, outcome_of, report_to, start
 from support import snapshot
 
 from chronicle import queries
@@ -24,39 +21,8 @@ from chronicle.commands import Commands
 from chronicle.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FORK = multiprocessing.get_context("fork")
 WRITERS = 4
 APPENDS = 500
-HANG_LIMIT_S = 300
-
-
-def _report_to(path: Path, work: Callable[[], dict]) -> None:
-    """Run ``work`` in this child and leave what happened in ``path`` as JSON."""
-    try:
-        outcome = {"ok": True, **work()}
-    except BaseException as err:  # everything, so the parent can show what surfaced
-        outcome = {"ok": False, "error": f"{type(err).__name__}: {err}",
-                   "trace": traceback.format_exc()}  # fmt: skip
-    path.write_text(json.dumps(outcome))
-
-
-def _outcome(path: Path) -> dict:
-    return json.loads(path.read_text())
-
-
-def _start(target: Callable[[], None]) -> multiprocessing.process.BaseProcess:
-    child = FORK.Process(target=target, daemon=True)
-    child.start()
-    return child
-
-
-def _finish(child: multiprocessing.process.BaseProcess) -> None:
-    """Wait for a child; one that hangs is killed so the suite cannot (not a timing check)."""
-    child.join(HANG_LIMIT_S)
-    if child.exitcode is None:
-        child.kill()
-        child.join()
-        pytest.fail(f"a child process did not finish in {HANG_LIMIT_S} s")
 
 
 # --- four writers and a reader ----------------------------------------------------------
@@ -113,19 +79,19 @@ def test_four_writers_and_a_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         before = store.head()[0]
     go, done = FORK.Barrier(WRITERS + 1), FORK.Event()
     reports = [tmp_path / f"writer{n}.json" for n in range(WRITERS)]
-    writers = [_start(lambda n=n: _report_to(reports[n], lambda: _writer(path, n, go)))
+    writers = [start(lambda n=n: report_to(reports[n], lambda: _writer(path, n, go)))
                for n in range(WRITERS)]  # fmt: skip
     reader_report = tmp_path / "reader.json"
-    reader = _start(lambda: _report_to(reader_report, lambda: _reader(path, done, go)))
+    reader = start(lambda: report_to(reader_report, lambda: _reader(path, done, go)))
     for child in writers:
-        _finish(child)
+        finish(child)
     done.set()
-    _finish(reader)
+    finish(reader)
 
     for report in [*reports, reader_report]:
-        outcome = _outcome(report)
+        outcome = outcome_of(report)
         assert outcome["ok"], outcome["error"] + "\n" + outcome["trace"]
-    polled = _outcome(reader_report)
+    polled = outcome_of(reader_report)
     assert polled["distinct_heads"] > 2, "the reader never saw the writers at work"
 
     with Store.open(path) as store:
@@ -167,12 +133,12 @@ def _create_together(folder: Path) -> None:
         return {}
 
     reports = [folder / f"create{n}.json" for n in range(WRITERS)]
-    children = [_start(lambda n=n: _report_to(reports[n], lambda: create(n)))
+    children = [start(lambda n=n: report_to(reports[n], lambda: create(n)))
                 for n in range(WRITERS)]  # fmt: skip
     for child in children:
-        _finish(child)
+        finish(child)
     for report in reports:
-        outcome = _outcome(report)
+        outcome = outcome_of(report)
         assert outcome["ok"], outcome["error"] + "\n" + outcome["trace"]
     with Store.open(path) as store:
         assert store.verify().entries == WRITERS
@@ -201,7 +167,7 @@ def test_two_writers_correcting_the_same_version(tmp_path: Path, round_: int) ->
     names = ("alice", "bruno")
     errs = {name: tmp_path / f"{name}.err" for name in names}
     children = {
-        name: _start(
+        name: start(
             lambda name=name: _correct_via_cli(
                 path, "ev:kidal", f"Kidal retaken ({name})", errs[name], go
             )
@@ -209,7 +175,7 @@ def test_two_writers_correcting_the_same_version(tmp_path: Path, round_: int) ->
         for name in names
     }
     for child in children.values():
-        _finish(child)
+        finish(child)
     codes = {name: child.exitcode for name, child in children.items()}
     assert sorted(codes.values()) == [0, 1], codes
     (winner,) = [n for n in names if codes[n] == 0]

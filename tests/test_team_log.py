@@ -73,7 +73,9 @@ def _title(path: Path, event_id: str) -> str:
 def test_two_analysts_share_one_log(analysts, run: Run, pg_server, team_url: str) -> None:
     amina, bakary = analysts
     assert _log(amina) == _log(bakary) == _server_log(pg_server, team_url)
-    run(bakary, "correct", "ev:battle", "--set", "title=Tinzaouaten, 25-27 July", "--reason", "name")
+    run(
+        bakary, "correct", "ev:battle", "--set", "title=Tinzaouaten, 25-27 July", "--reason", "name"
+    )
     assert len(_server_log(pg_server, team_url)) == 9
     out, _ = run(amina, "timeline", "--format", "json")  # a read pulls first
     assert "Tinzaouaten, 25-27 July" in out
