@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from chronicle.replica import Follower
 
 POLL_SECONDS = 0.5
+FOLLOW_SECONDS = 1.0  # a replica pulls this often even when no notification wakes it
 DETAIL_DELAY = 0.05
 AS_OF_DELAY = 0.15
 AS_OF_STEP_LIMIT = 100  # entries: a longer jump through the log rebuilds the past view
@@ -93,12 +94,14 @@ class ChronicleApp(App[None]):
         author: str | None = None,
         *,
         poll_seconds: float = POLL_SECONDS,
+        follow_seconds: float = FOLLOW_SECONDS,
         detail_delay: float = DETAIL_DELAY,
         as_of_delay: float = AS_OF_DELAY,
     ) -> None:
         super().__init__()
         self.store_path = str(store_path)
         self.poll_seconds = poll_seconds
+        self.follow_seconds = follow_seconds
         self.detail_delay = detail_delay
         self.as_of_delay = as_of_delay
         # Opened before anything is drawn, so a missing or foreign file is one line
@@ -165,7 +168,7 @@ class ChronicleApp(App[None]):
             return
         from chronicle.replica import Follower
 
-        self.follower = Follower(self.store_path, self.poll_seconds * 2).start()
+        self.follower = Follower(self.store_path, self.follow_seconds).start()
 
     # --- workers -----------------------------------------------------------------------
 
