@@ -310,7 +310,7 @@ def pull(obj: Context) -> None:
 
     with obj.open() as store, Replica(store) as replica:
         with exports.TerminalProgress("pull") as progress:
-            added = replica.pull(progress)
+            added = replica.pull(progress=progress)
         head, _ = store.head()
     _say(f"pulled {added} entries; head seq {head}")
 

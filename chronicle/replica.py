@@ -106,7 +106,7 @@ class Replica:
         except Unreachable as err:
             raise Unreachable(f"{err}: nothing was written") from None
         with log.appending() as append:
-            self.pull()  # under the lock: the local head is now the server's
+            self.pull(append.head)  # under the lock: the local head is now the server's
 
             def send(head: tuple[int, str], result: AppendResult) -> None:
                 append.commit(self._rows_after(head[0]))
@@ -122,12 +122,15 @@ class Replica:
 
     # --- catching up ---------------------------------------------------------------------
 
-    def pull(self, progress: Progress | None = None) -> int:
-        """Catch up with the server; returns how many entries were applied."""
+    def pull(self, server: ServerHead | None = None, progress: Progress | None = None) -> int:
+        """Catch up with the server (whose head is ``server`` when already read)."""
+        server = server or self.log.head()
         seq, digest = self.store.head()
+        if (server.seq, server.hash) == (seq, digest):
+            return 0  # the common case of an append: nothing to fetch, nothing to witness
         self._witness(seq, digest)
         applied = 0
-        for page in chunks(self.log.rows(seq), APPLY_ROWS):
+        for page in chunks(self.log.rows(seq, server.seq), APPLY_ROWS):
             result = self.store.write_entries(
                 lambda head, page=page: _continuing(page, head),
                 before_commit=lambda head, result, page=page: self._landed(page, head),
@@ -306,7 +309,7 @@ def clone(path: str | Path, url: str, progress: Progress | None = None) -> int:
         log.check_schema()
     with Store.open(path, create=True) as store:
         store.set_upstream(url)
-        Replica(store).pull(progress)
+        Replica(store).pull(progress=progress)
         return store.head()[0]
 
 

@@ -137,7 +137,10 @@ class Store:
                 raise StoreError(f"no store at {self.path}")
         if self.readonly:
             return
-        sync = os.environ.get("CHRONICLE_SYNCHRONOUS", "FULL").upper()
+        # A replica's durability is its team log's: what a power cut takes from its
+        # last commits, the next pull brings back. So it does not sync every commit.
+        replica = "log" in tables and self.upstream_url() is not None
+        sync = os.environ.get("CHRONICLE_SYNCHRONOUS", "NORMAL" if replica else "FULL").upper()
         if sync not in ("FULL", "NORMAL", "EXTRA"):
             raise StoreError(f"CHRONICLE_SYNCHRONOUS must be FULL, NORMAL or EXTRA, not {sync}")
         _switch_to_wal(self.conn)

@@ -207,8 +207,9 @@ class TeamLog:
 
     def rows(self, after: int, upto: int | None = None) -> Iterator[tuple]:
         """Log rows after seq ``after`` (up to ``upto``), in seq order, streamed."""
-        with self._transaction(), self.conn.cursor(name="chronicle_rows") as cur:
-            cur.itersize = FETCH_ROWS
+        few = upto is not None and upto - after <= FETCH_ROWS
+        # A few rows come in one round trip; many through a server-side cursor, in pages.
+        with self._transaction(), self._cursor("" if few else "chronicle_rows") as cur:
             bound = " AND seq <= %s" if upto is not None else ""
             args = (after, upto) if upto is not None else (after,)
             cur.execute(
@@ -218,10 +219,16 @@ class TeamLog:
             yield from cur
 
     def hashes(self, upto: int) -> Iterator[tuple[int, str]]:
-        with self._transaction(), self.conn.cursor(name="chronicle_hashes") as cur:
-            cur.itersize = FETCH_ROWS * 4
+        with self._transaction(), self._cursor("chronicle_hashes") as cur:
             cur.execute("SELECT seq, hash FROM chronicle.log WHERE seq <= %s ORDER BY seq", (upto,))
             yield from cur
+
+    def _cursor(self, name: str) -> psycopg.Cursor | psycopg.ServerCursor:
+        if not name:
+            return self.conn.cursor()
+        cursor = self.conn.cursor(name=name)
+        cursor.itersize = FETCH_ROWS
+        return cursor
 
     def hash_at(self, seq: int) -> str | None:
         with self._transaction():
