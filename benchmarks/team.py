@@ -82,7 +82,7 @@ def _run_writers(target, args_for, writers: int) -> dict[str, float]:
         child.start()
     go.wait()
     started = time.perf_counter()
-    latencies = [t for _ in children for t in out.get()]
+    latencies = [t for _ in children for t in out.get(timeout=600)]
     wall = time.perf_counter() - started
     for child in children:
         child.join()
