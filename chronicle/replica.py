@@ -130,14 +130,13 @@ class Replica:
             return 0  # the common case of an append: nothing to fetch, nothing to witness
         self._witness(seq, digest)
         applied = 0
-        for page in chunks(self.log.rows(seq, server.seq), APPLY_ROWS):
+        rows = self.log.rows(seq, server.seq)
+        for page in chunks(rows if progress is None else _counted(rows, progress), APPLY_ROWS):
             result = self.store.write_entries(
                 lambda head, page=page: _continuing(page, head),
                 before_commit=lambda head, result, page=page: self._landed(page, head),
             )
             applied += len(result.added)
-            if progress is not None:
-                progress(applied)
         return applied
 
     def _witness(self, seq: int, digest: str) -> None:
@@ -212,6 +211,14 @@ def _link_problem(row: tuple, seq: int, prev: str) -> str | None:
     if row_hash(row[:10]) != row[10]:
         return "hash does not match the entry's content"
     return None
+
+
+def _counted(rows: Iterable[tuple], progress: Progress) -> Iterator[tuple]:
+    """The rows, telling ``progress`` how many have come so far (every thousand)."""
+    for number, row in enumerate(rows, start=1):
+        if number % 1000 == 0:
+            progress(number)
+        yield row
 
 
 def _padded(rows: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str] | None]:
@@ -315,16 +322,14 @@ def clone(path: str | Path, url: str, progress: Progress | None = None) -> int:
 
 def pull_before_read(path: str | Path) -> str | None:
     """Catch a replica up before a read, briefly; a note for stderr when that failed."""
-    with Store.open(path) as store:
-        if store.upstream_url() is None:
-            return None
-        with Replica(store, timeout=READ_CONNECT_TIMEOUT_S) as replica:
+    try:
+        with Store.open(path) as store, Replica(store, timeout=READ_CONNECT_TIMEOUT_S) as replica:
             try:
                 replica.pull()
             except Unreachable as err:
                 return f"note: {err}; answering from this replica (seq {store.head()[0]})"
-            except ChronicleError as err:
-                return f"warning: {err}; answering from this replica"
+    except ChronicleError as err:  # a rewritten history, a store this user cannot write
+        return f"warning: {err}; answering from this replica as it is"
     return None
 
 
