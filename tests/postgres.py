@@ -125,13 +125,17 @@ class PgServer:
             conn.execute(f'CREATE DATABASE "{name}"')
         return name
 
-    def add_role(self, database: str, name: str, password: str, *, writer: bool) -> None:
-        """A login role with the grants README gives a writer or a read-only member."""
+    def add_role(self, database: str, name: str, password: str, *, writer: bool) -> str:
+        """A new login role with the grants README gives a writer or a read-only member.
+
+        Roles belong to the whole server, so each gets a name of its own: returned.
+        """
+        role = f"{name}_{os.getpid()}_{next(_databases)}"
         with self.admin(database) as conn:
-            conn.execute(f'DROP ROLE IF EXISTS "{name}"')
-            conn.execute(f"CREATE ROLE \"{name}\" LOGIN PASSWORD '{password}'")
-            conn.execute(f'GRANT USAGE ON SCHEMA chronicle TO "{name}"')
-            conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA chronicle TO "{name}"')
+            conn.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
+            conn.execute(f'GRANT USAGE ON SCHEMA chronicle TO "{role}"')
+            conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA chronicle TO "{role}"')
             if writer:
-                conn.execute(f'GRANT INSERT ON chronicle.log TO "{name}"')
-                conn.execute(f'GRANT UPDATE ON chronicle.head TO "{name}"')
+                conn.execute(f'GRANT INSERT ON chronicle.log TO "{role}"')
+                conn.execute(f'GRANT UPDATE ON chronicle.head TO "{role}"')
+        return role

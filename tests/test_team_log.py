@@ -142,13 +142,13 @@ def test_a_read_only_member_clones_and_pulls_but_cannot_append(
     analysts, run: Run, pg_server, team_url: str, tmp_path: Path, monkeypatch
 ) -> None:
     database = _database(team_url)
-    pg_server.add_role(database, "reader", "reader-pw", writer=False)
-    pg_server.add_role(database, "writer", "writer-pw", writer=True)
+    reading = pg_server.add_role(database, "reader", "reader-pw", writer=False)
+    writing = pg_server.add_role(database, "writer", "writer-pw", writer=True)
     reader, writer = tmp_path / "reader.db", tmp_path / "writer.db"
     monkeypatch.setenv("PGPASSWORD", "reader-pw")
-    run(reader, "clone", pg_server.url(database, "reader"))
+    run(reader, "clone", pg_server.url(database, reading))
     monkeypatch.setenv("PGPASSWORD", "writer-pw")
-    run(writer, "clone", pg_server.url(database, "writer"))
+    run(writer, "clone", pg_server.url(database, writing))
     run(writer, "correct", "ev:kidal", "--set", "title=K", "--reason", "r")
     monkeypatch.setenv("PGPASSWORD", "reader-pw")
     run(reader, "pull")

@@ -38,8 +38,8 @@ def test_the_password_is_never_stored_or_shown(tmp_path: Path, pg_server, team_u
         with (FIXTURES / "mini.ndjson").open("rb") as f:
             store.import_lines(f, name="mini.ndjson")
         share(store, team_url)
-    pg_server.add_role(database, "writer", SECRET, writer=True)
-    url = pg_server.url(database, "writer")
+    role = pg_server.add_role(database, "writer", SECRET, writer=True)
+    url = pg_server.url(database, role)
     store = tmp_path / "writer.db"
     env = {"PGPASSWORD": SECRET}
     said = [_done(_chronicle(store, "clone", url, env=env))]
@@ -94,10 +94,10 @@ def test_a_password_file_is_enough(tmp_path: Path, pg_server, team_url: str) -> 
     database = conninfo_to_dict(team_url)["dbname"]
     with Store.open(tmp_path / "origin.db", create=True) as store:
         share(store, team_url)
-    pg_server.add_role(database, "reader", SECRET, writer=False)
+    role = pg_server.add_role(database, "reader", SECRET, writer=False)
     passfile = tmp_path / "pgpass"
-    passfile.write_text(f"*:*:*:reader:{SECRET}\n")
+    passfile.write_text(f"*:*:*:{role}:{SECRET}\n")
     passfile.chmod(0o600)
     env = {"PGPASSFILE": str(passfile)}
-    out = _done(_chronicle(tmp_path / "r.db", "clone", pg_server.url(database, "reader"), env=env))
+    out = _done(_chronicle(tmp_path / "r.db", "clone", pg_server.url(database, role), env=env))
     assert "cloned 0 entries" in out
