@@ -132,12 +132,15 @@ class Replica:
         applied = 0
         rows = self.log.rows(seq, server.seq)
         for page in chunks(rows if progress is None else _counted(rows, progress), APPLY_ROWS):
-            result = self.store.write_entries(
-                lambda head, page=page: _continuing(page, head),
-                before_commit=lambda head, result, page=page: self._landed(page, head),
-            )
-            applied += len(result.added)
+            applied += len(self._apply(page).added)
         return applied
+
+    def _apply(self, page: list[tuple]) -> AppendResult:
+        """One page of server rows, in one local transaction, checked before it commits."""
+        return self.store.write_entries(
+            lambda head: _continuing(page, head),
+            before_commit=lambda head, result: self._landed(page, head),
+        )
 
     def _witness(self, seq: int, digest: str) -> None:
         """Refuse a server whose history no longer holds this replica's head."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import psycopg
@@ -177,14 +178,13 @@ class TeamLog:
         """Make the tables if the database has none; check their version either way."""
         with self._transaction():
             self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('chronicle.schema'))")
-            exists = self.conn.execute("SELECT to_regclass('chronicle.meta')").fetchone()[0]
-            if exists is None:
+            if self._one("SELECT to_regclass('chronicle.meta')")[0] is None:
                 self.conn.execute(SCHEMA_SQL)
         self.check_schema()
 
     def check_schema(self) -> None:
         with self._transaction():
-            if self.conn.execute("SELECT to_regclass('chronicle.meta')").fetchone()[0] is None:
+            if self._one("SELECT to_regclass('chronicle.meta')")[0] is None:
                 raise TeamLogError(
                     f"{self.shown} holds no chronicle team log (set one up with `chronicle share`)"
                 )
@@ -202,7 +202,7 @@ class TeamLog:
 
     def head(self) -> ServerHead:
         with self._transaction():
-            row = self.conn.execute("SELECT seq, hash, recorded_at FROM chronicle.head").fetchone()
+            row = self._one("SELECT seq, hash, recorded_at FROM chronicle.head")
         return ServerHead(*row)
 
     def rows(self, after: int, upto: int | None = None) -> Iterator[tuple]:
@@ -222,6 +222,13 @@ class TeamLog:
         with self._transaction(), self._cursor("chronicle_hashes") as cur:
             cur.execute("SELECT seq, hash FROM chronicle.log WHERE seq <= %s ORDER BY seq", (upto,))
             yield from cur
+
+    def _one(self, sql: str) -> tuple[Any, ...]:
+        """The one row a statement on the log's own tables always gives."""
+        row = self.conn.execute(sql).fetchone()
+        if row is None:
+            raise TeamLogError(f"the team log at {self.shown} is missing its head row")
+        return row
 
     def _cursor(self, name: str) -> psycopg.Cursor | psycopg.ServerCursor:
         if not name:
@@ -248,9 +255,9 @@ class TeamLog:
         """
         with self._transaction():
             try:
-                row = self.conn.execute(
+                row = self._one(
                     f"SELECT seq, hash, recorded_at, {SERVER_NOW} FROM chronicle.head FOR UPDATE"
-                ).fetchone()
+                )
             except pg_errors.InsufficientPrivilege:
                 raise TeamLogError(
                     f"the team log at {self.shown} does not let this role write "
