@@ -143,6 +143,21 @@ def clone_rate(server: PgServer, work: Path, entries: int) -> dict[str, Any]:
     }
 
 
+def measure(server: PgServer, writers: list[int], count: int, entries: int) -> dict[str, Any]:
+    """Every figure, on ``server``; each row is printed as it comes."""
+    results: dict[str, Any] = {"appends": [], "clone": None}
+    with tempfile.TemporaryDirectory(prefix="chronicle-team-bench-") as folder:
+        work = Path(folder)
+        for number in writers:
+            row = appends(server, work, number, count)
+            results["appends"].append(row)
+            print(json.dumps(row), flush=True)
+        if entries:
+            results["clone"] = clone_rate(server, work, entries)
+            print(json.dumps(results["clone"]), flush=True)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--appends", type=int, default=200, help="appends per writer")
@@ -156,17 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     server = PgServer()
     server.start_private(programs, {"fsync": "on", "max_connections": "100"})
-    results: dict[str, Any] = {"appends": [], "clone": None}
     try:
-        with tempfile.TemporaryDirectory(prefix="chronicle-team-bench-") as folder:
-            work = Path(folder)
-            for writers in (int(w) for w in args.writers.split(",")):
-                row = appends(server, work, writers, args.appends)
-                results["appends"].append(row)
-                print(json.dumps(row), flush=True)
-            if args.entries:
-                results["clone"] = clone_rate(server, work, args.entries)
-                print(json.dumps(results["clone"]), flush=True)
+        writers = [int(w) for w in args.writers.split(",")]
+        results = measure(server, writers, args.appends, args.entries)
     finally:
         server.remove()
     if args.json:

@@ -29,7 +29,8 @@ from chronicle.appender import chunks
 from chronicle.chain import row_hash
 from chronicle.errors import ChronicleError, StoreError
 from chronicle.intake import AppendResult, PendingEntry, parse_lines
-from chronicle.store import LOG_COLUMNS, Store, VerifyResult
+from chronicle.schema import LOG_COLUMN_LIST
+from chronicle.store import Store, VerifyResult
 from chronicle.teamlog import (
     CONNECT_TIMEOUT_S,
     READ_CONNECT_TIMEOUT_S,
@@ -117,7 +118,7 @@ class Replica:
 
     def _rows_after(self, seq: int) -> Iterator[tuple]:
         yield from self.store.conn.execute(
-            f"SELECT {LOG_COLUMNS} FROM log WHERE seq > ? ORDER BY seq", (seq,)
+            f"SELECT {LOG_COLUMN_LIST} FROM log WHERE seq > ? ORDER BY seq", (seq,)
         )
 
     # --- catching up ---------------------------------------------------------------------
@@ -188,7 +189,7 @@ class Replica:
     def verify_remote(self) -> VerifyResult:
         """Walk the server's whole chain; the local log must be a prefix of it."""
         prev, n = "0" * 64, 0
-        local = self.store.conn.execute(f"SELECT {LOG_COLUMNS} FROM log ORDER BY seq")
+        local = self.store.conn.execute(f"SELECT {LOG_COLUMN_LIST} FROM log ORDER BY seq")
         mine = next(local, None)
         for row in self.log.rows(0):
             problem = _link_problem(row, n, prev)
@@ -287,7 +288,7 @@ def share(store: Store, url: str) -> int:
         with log.appending() as append:
             _check_prefix(store, log, append.head)
             rows = store.conn.execute(
-                f"SELECT {LOG_COLUMNS} FROM log WHERE seq > ? ORDER BY seq", (append.head.seq,)
+                f"SELECT {LOG_COLUMN_LIST} FROM log WHERE seq > ? ORDER BY seq", (append.head.seq,)
             )
             pushed = store.head()[0] - append.head.seq
             append.commit(rows)

@@ -293,6 +293,7 @@ LOG_COLUMNS = (
     "seq", "id", "type", "subject", "subject_version", "recorded_at", "author", "schema", "data",
     "prev_hash", "hash",
 )  # fmt: skip
+LOG_COLUMN_LIST = ", ".join(LOG_COLUMNS)  # the same, as a statement spells them
 
 # Projection tables the projector and the queries keep for their own work, outside the
 # public SQL interface: the sqlite export leaves them out.

@@ -28,15 +28,13 @@ from psycopg.conninfo import conninfo_to_dict
 
 from chronicle.chain import GENESIS
 from chronicle.errors import ChronicleError, ConflictError
+from chronicle.schema import LOG_COLUMN_LIST
 
 SERVER_SCHEMA = 1  # the version of the tables below; a newer server is refused
 CHANNEL = "chronicle_log"  # NOTIFY channel: a wake-up for replicas, never the only signal
 CONNECT_TIMEOUT_S = 5
 READ_CONNECT_TIMEOUT_S = 2  # reading commands fall back to the local store after this
 FETCH_ROWS = 5_000  # rows per round trip when catching up
-LOG_COLUMNS = (
-    "seq, id, type, subject, subject_version, recorded_at, author, schema, data, prev_hash, hash"
-)
 SERVER_NOW = """to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
 
 SCHEMA_SQL = f"""
@@ -213,7 +211,7 @@ class TeamLog:
             bound = " AND seq <= %s" if upto is not None else ""
             args = (after, upto) if upto is not None else (after,)
             cur.execute(
-                f"SELECT {LOG_COLUMNS} FROM chronicle.log WHERE seq > %s{bound} ORDER BY seq",
+                f"SELECT {LOG_COLUMN_LIST} FROM chronicle.log WHERE seq > %s{bound} ORDER BY seq",
                 args,
             )
             yield from cur
@@ -344,7 +342,7 @@ class Append:
         """Send the rows (numbered and hashed after ``head``) and commit them as one."""
         with (
             self.log.conn.cursor() as cur,
-            cur.copy(f"COPY chronicle.log ({LOG_COLUMNS}) FROM STDIN") as copy,
+            cur.copy(f"COPY chronicle.log ({LOG_COLUMN_LIST}) FROM STDIN") as copy,
         ):
             for row in rows:
                 copy.write_row(row)

@@ -64,3 +64,10 @@ def event(event_id: str, when: str, title: str | None = None, **fields: Any) -> 
         "tags": [], "summary": "", "citations": [{"source": "src:a"}], **fields,
     }  # fmt: skip
     return entry("event.asserted", data)
+
+
+def log_rows(conn: Any, table: str = "log") -> list[tuple]:
+    """Every row of a log (a store's, or a team log's ``chronicle.log``), in seq order."""
+    from chronicle.schema import LOG_COLUMN_LIST
+
+    return [tuple(r) for r in conn.execute(f"SELECT {LOG_COLUMN_LIST} FROM {table} ORDER BY seq")]

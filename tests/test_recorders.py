@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from support import entry, event, snapshot, source
+from support import entry, event, log_rows, snapshot, source
 
 from chronicle.errors import ConflictError, EntryError
-from chronicle.store import LOG_COLUMNS, Store
+from chronicle.schema import LOG_COLUMN_LIST
+from chronicle.store import Store
 
 
 @dataclass
@@ -60,9 +61,7 @@ def recorder(request: pytest.FixtureRequest, store: Store) -> Iterator[Recorder]
 
 def _same_as_replica(recorder: Recorder) -> None:
     """The system of record holds exactly the rows of the store's log."""
-    recorded = recorder.rows(f"SELECT {LOG_COLUMNS} FROM {{log}} ORDER BY seq")
-    local = recorder.store.conn.execute(f"SELECT {LOG_COLUMNS} FROM log ORDER BY seq").fetchall()
-    assert recorded == local
+    assert log_rows(recorder.connection, recorder.log) == log_rows(recorder.store.conn)
 
 
 def test_seq_is_gapless_and_versions_count_per_subject(recorder: Recorder) -> None:
@@ -126,7 +125,7 @@ def test_a_second_entry_at_one_subject_version_is_refused(recorder: Recorder) ->
     """UNIQUE(subject, subject_version) and UNIQUE(id) hold in the recorder itself."""
     recorder.store.append([source(), event("ev:a", "2024")])
     copy = (
-        f"INSERT INTO {{log}} ({LOG_COLUMNS}) SELECT seq + 10, {{id}}, type, subject, "
+        f"INSERT INTO {{log}} ({LOG_COLUMN_LIST}) SELECT seq + 10, {{id}}, type, subject, "
         "{version}, recorded_at, author, schema, data, prev_hash, hash FROM {log} WHERE seq = 2"
     )
     same_version = copy.format(log="{log}", id="id || 'x'", version="subject_version")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from processes import FORK, finish, outcome_of, report_to, start
-from support import snapshot
+from support import log_rows, snapshot
 
 from chronicle.commands import Commands
 from chronicle.replica import Replica, clone, share
-from chronicle.store import LOG_COLUMNS, Store
+from chronicle.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WRITERS = 4
@@ -89,9 +89,7 @@ def test_four_writers_on_four_replicas_and_a_puller(
         with Store.open(path) as store, Replica(store) as replica:
             replica.pull()
             assert replica.verify_remote().ok
-            logs.append(
-                store.conn.execute(f"SELECT {LOG_COLUMNS} FROM log ORDER BY seq").fetchall()
-            )
+            logs.append(log_rows(store.conn))
             incremental = snapshot(store.conn)
             store.rebuild()
             assert snapshot(store.conn) == incremental

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from psycopg.conninfo import conninfo_to_dict
-from support import snapshot
+from support import log_rows, snapshot
 
 from chronicle.replica import Replica, share
-from chronicle.store import LOG_COLUMNS, Store
+from chronicle.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ENTRIES = 20_000
@@ -136,7 +136,7 @@ def test_a_replica_killed_mid_pull_resumes_to_the_same_state(
         with _sources(tmp_path / "many.ndjson", ENTRIES).open("rb") as f:
             store.import_lines(f, name="many.ndjson")
         share(store, team_url)
-        expected = store.conn.execute(f"SELECT {LOG_COLUMNS} FROM log ORDER BY seq").fetchall()
+        expected = log_rows(store.conn)
         projections = snapshot(store.conn)
     copy = tmp_path / "copy.db"
     client = _chronicle(copy, "clone", team_url)
@@ -148,7 +148,5 @@ def test_a_replica_killed_mid_pull_resumes_to_the_same_state(
     with Store.open(copy) as store, Replica(store) as replica:
         assert store.verify().ok
         replica.pull()
-        assert (
-            store.conn.execute(f"SELECT {LOG_COLUMNS} FROM log ORDER BY seq").fetchall() == expected
-        )
+        assert log_rows(store.conn) == expected
         assert snapshot(store.conn) == projections

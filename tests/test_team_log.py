@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 from psycopg.conninfo import conninfo_to_dict
+from support import log_rows
 
 from chronicle.chain import entry_hash
 from chronicle.cli import main
-from chronicle.store import LOG_COLUMNS
+from chronicle.schema import LOG_COLUMN_LIST
 
 MINI = str(Path(__file__).parent / "fixtures" / "mini.ndjson")
 Run = Callable[..., tuple[str, str]]
@@ -49,14 +50,12 @@ def analysts(tmp_path: Path, run: Run, team_url: str) -> tuple[Path, Path]:
 
 def _log(path: Path) -> list[tuple]:
     with sqlite3.connect(path) as conn:
-        return conn.execute(f"SELECT {LOG_COLUMNS} FROM log ORDER BY seq").fetchall()
+        return log_rows(conn)
 
 
 def _server_log(pg_server, url: str) -> list[tuple]:
     with pg_server.admin(_database(url)) as conn:
-        return [
-            tuple(r) for r in conn.execute(f"SELECT {LOG_COLUMNS} FROM chronicle.log ORDER BY seq")
-        ]
+        return log_rows(conn, "chronicle.log")
 
 
 def _database(url: str) -> str:
@@ -198,7 +197,7 @@ def _rewrite_from(conn, seq: int, head: int) -> None:
     conn.execute("DROP TRIGGER log_no_change ON chronicle.log")
     conn.execute("UPDATE chronicle.log SET author = 'forger' WHERE seq = %s", (seq,))
     rows = conn.execute(
-        f"SELECT {LOG_COLUMNS} FROM chronicle.log WHERE seq >= %s ORDER BY seq", (seq - 1,)
+        f"SELECT {LOG_COLUMN_LIST} FROM chronicle.log WHERE seq >= %s ORDER BY seq", (seq - 1,)
     ).fetchall()
     prev = rows[0][10] if seq > 1 else "0" * 64
     for row in rows[1 if seq > 1 else 0 :]:
