@@ -57,7 +57,6 @@ class PendingEntry:
     stored: dict[str, Any]  # the payload as it is written to the log
     data: dict[str, Any]  # the payload at the current schema, for the projection
     where: str = ""  # where it came from, for error messages ("seeds.ndjson, line 4: ")
-    own_time: bool = False  # recorded_at came with the entry (an export), not from a clock
 
 
 class ExportChain:
@@ -236,9 +235,8 @@ def _prepare_envelope(
         )
     recorded_at = _check_timestamp(env["recorded_at"]) if "recorded_at" in env else None
     return PendingEntry(
-        entry_id, entry_type, subject, env["author"], recorded_at, schema, stored, data,
-        own_time="recorded_at" in env,
-    )  # fmt: skip
+        entry_id, entry_type, subject, env["author"], recorded_at, schema, stored, data
+    )
 
 
 def _check_timestamp(value: str) -> str:

@@ -99,7 +99,11 @@ class Replica:
     # --- writing -------------------------------------------------------------------------
 
     def append(
-        self, pending: Iterable[PendingEntry], expect: dict[str, int] | None = None
+        self,
+        pending: Iterable[PendingEntry],
+        expect: dict[str, int] | None = None,
+        *,
+        restamp: bool = False,
     ) -> AppendResult:
         """Append on the server first, in one server transaction, then locally."""
         try:
@@ -113,7 +117,10 @@ class Replica:
                 append.commit(self._rows_after(head[0]))
 
             return self.store.write_entries(
-                lambda head: _stamped(pending, append), expect=expect, before_commit=send
+                lambda head: _stamped(pending, append),
+                expect=expect,
+                restamp=restamp,
+                before_commit=send,
             )
 
     def _rows_after(self, seq: int) -> Iterator[tuple]:
@@ -232,16 +239,15 @@ def _padded(rows: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str] | None]
 
 
 def _stamped(pending: Iterable[PendingEntry], append: Append) -> Iterator[PendingEntry]:
-    """Give new entries the server's time, never earlier than the entry before them.
+    """Give entries that come without a time the server's clock, read under its lock.
 
-    An entry that brings its own time (a line of a log export) keeps it where that
-    does not go backwards.
+    The appender then keeps every time from going backwards, as in any store; an
+    entry that brings its own (a line of a log export) is judged by the same rule.
     """
     clock = append.clock()
-    last = append.head.recorded_at
     for item in pending:
-        item.recorded_at = max(item.recorded_at if item.own_time else clock, last)
-        last = item.recorded_at
+        if item.recorded_at is None:
+            item.recorded_at = clock
         yield item
 
 
@@ -263,12 +269,17 @@ def _continuing(page: list[tuple], head: tuple[int, str]) -> Iterator[PendingEnt
 
 
 def _as_line(row: tuple) -> str:
-    """A server row as an import line; the payload text goes in unparsed."""
+    """A server row as a line of a log export, the payload text put in unparsed.
+
+    With its seq and hashes the import's own checks hold it to the chain too, and
+    keep its dates' bounds as they were written.
+    """
     q = encode_basestring
-    _, id_, type_, subject, _, recorded_at, author, schema, data, _, _ = row
+    seq, id_, type_, subject, version, recorded_at, author, schema, data, prev, digest = row
     return (
-        f'{{"id":{q(id_)},"type":{q(type_)},"subject":{q(subject)},"author":{q(author)},'
-        f'"recorded_at":{q(recorded_at)},"schema":{int(schema)},"data":{data}}}'
+        f'{{"seq":{int(seq)},"id":{q(id_)},"type":{q(type_)},"subject":{q(subject)},'
+        f'"subject_version":{int(version)},"author":{q(author)},"recorded_at":{q(recorded_at)},'
+        f'"schema":{int(schema)},"data":{data},"prev_hash":{q(prev)},"hash":{q(digest)}}}'
     )
 
 
