@@ -105,6 +105,8 @@ class Store:
                 raise StoreError(f"cannot create {path.parent}: {err.strerror}") from None
         elif path.is_dir():
             raise StoreError(f"{path} is a directory, not a store file")
+        else:
+            _refuse_special_file(path)
         if readonly:
             _undo_interrupted_write(path)
         try:
@@ -703,6 +705,29 @@ def _switch_to_wal(conn: sqlite3.Connection) -> None:
                 raise
         time.sleep(pause)
         pause = min(pause * 2, 0.05)
+
+
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _refuse_special_file(path: Path) -> None:
+    """Refuse a path that is not a regular file before SQLite opens it.
+
+    Opening a FIFO blocks until a writer comes, so ``timeline`` would hang; a
+    device such as /dev/null opens, and SQLite then leaves its journal beside it.
+    """
+    mode = path.stat().st_mode
+    if stat.S_ISREG(mode):
+        return
+    kind = next(
+        (name for test, name in _SPECIAL_FILES if test(mode)), "neither a file nor a directory"
+    )
+    raise StoreError(f"{path} is {kind}, not a store file")
 
 
 def _undo_interrupted_write(path: Path) -> None:

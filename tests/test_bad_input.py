@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -437,6 +438,56 @@ def test_writing_to_what_is_not_a_store_writes_nothing(tmp_path: Path, kind: str
     assert outcome.code == 1 and len(outcome.err.splitlines()) == 1
     assert "Traceback" not in outcome.err
     assert (path.read_bytes() if path.is_file() else None) == content
+
+
+def _bound_socket(path: Path) -> socket.socket:
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    return server
+
+
+SPECIAL_FILES = {
+    "a FIFO": (lambda p: os.mkfifo(p), "a FIFO"),
+    "a socket": (_bound_socket, "a socket"),
+}
+
+
+@pytest.mark.parametrize("kind", SPECIAL_FILES)
+@pytest.mark.parametrize(
+    "command", [("timeline",), ("verify",), ("add", "source", "--title", "X", "--kind", "news")]
+)
+def test_a_store_path_that_is_not_a_regular_file(tmp_path: Path, kind: str, command: tuple):
+    """Refused before SQLite opens it: opening a FIFO would wait for a writer forever.
+
+    Run as a process of its own with a time limit, so that a hang fails the test
+    instead of stopping the suite.
+    """
+    make, what = SPECIAL_FILES[kind]
+    path = tmp_path / "store.db"
+    made = make(path)
+    listing = sorted(p.name for p in tmp_path.iterdir())
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "chronicle", "--store", str(path), *command],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    finally:
+        if isinstance(made, socket.socket):
+            made.close()
+    assert done.returncode == 1
+    assert_one_clear_line(done.stderr, rf".*store.db is {what}, not a store file")
+    assert sorted(p.name for p in tmp_path.iterdir()) == listing  # no -journal, no -wal
+
+
+@pytest.mark.parametrize("command", [("add", "source", "--title", "X", "--kind", "news"),
+                                     ("init",), ("timeline",)])  # fmt: skip
+def test_a_device_as_store_leaves_nothing_beside_it(command: tuple) -> None:
+    """/dev/null opens as an empty file; SQLite would then leave /dev/null-journal behind."""
+    assert not Path("/dev/null-journal").exists()
+    outcome = run_cli("/dev/null", *command)
+    assert outcome.code == 1
+    assert_one_clear_line(outcome.err, "/dev/null is a character device, not a store file")
+    assert not any(Path(f"/dev/null{suffix}").exists() for suffix in ("-journal", "-wal", "-shm"))
 
 
 # --- a read-only store -------------------------------------------------------------------
