@@ -760,10 +760,11 @@ def log_cmd(obj: Context, start, limit, subject, ndjson, fmt) -> None:
 @click.option("--title", help="Title of a chronology (markdown, html, timelinejs).")
 @click.option("--group-by", type=click.Choice(GROUPINGS), default="place",
               show_default=True, help="TimelineJS rows: by place or by first tag.")  # fmt: skip
+@click.option("--force", is_flag=True, help="Let --output overwrite another chronicle store.")
 @timeline_filter_options
 @_as_of_option
 @pass_ctx
-def export_cmd(obj: Context, what, fmt, output, title, group_by, flt, as_of) -> None:
+def export_cmd(obj: Context, what, fmt, output, title, group_by, force, flt, as_of) -> None:
     """Export timeline, events, claims, disputes, sources, entities, history or the log."""
     exports.check(what, fmt, flt)
     options = {"title": title, "group_by": group_by}
@@ -773,7 +774,9 @@ def export_cmd(obj: Context, what, fmt, output, title, group_by, flt, as_of) -> 
         with progress or contextlib.nullcontext():
             options["progress"] = progress
             if output and output != "-":
-                result = exports.export_file(store.conn, what, fmt, output, flt, seq, **options)
+                result = exports.export_file(
+                    store.conn, what, fmt, output, flt, seq, force=force, **options
+                )
             elif fmt == "sqlite":
                 raise click.UsageError("the sqlite format needs --output FILE")
             else:

@@ -44,7 +44,7 @@ from chronicle.queries import (
     located_places,
     place_summary,
 )
-from chronicle.store import Store
+from chronicle.store import Store, is_store_file, store_files
 
 __all__ = [
     "CHRONOLOGIES",
@@ -55,6 +55,7 @@ __all__ = [
     "ExportResult",
     "TerminalProgress",
     "check",
+    "check_output",
     "export_file",
     "metadata_path",
     "write_export",
@@ -247,6 +248,43 @@ def _text(out: BinaryIO | TextIO) -> Iterator[TextIO]:
         text.detach()
 
 
+def check_output(
+    conn: sqlite3.Connection,
+    path: str | os.PathLike,
+    fmt: str = "csv",
+    *,
+    force: bool = False,
+    asked_by: str = "cli",
+) -> None:
+    """Refuse an output that would destroy a store, before a byte is written.
+
+    The store ``conn`` reads, or one of its -wal, -shm and -journal files, is never
+    an output (links resolved, hard links caught by inode): renaming an export
+    over it would leave nothing to recover. Another chronicle store is an output
+    only with ``force``. ``asked_by`` ("cli" or "app") words the refusal for its user.
+    """
+    name, instead = (
+        ("--output", "--force to overwrite it") if asked_by == "cli" else
+        ("the file", "choose another file")
+    )  # fmt: skip
+    targets = [Path(path)]
+    if fmt == "sqlite":
+        targets.append(metadata_path(Path(path)))
+    own = store_files(conn)
+    for target in targets:
+        if target.resolve() in own or any(_same_file(target, f) for f in own):
+            raise ExportError(f"{name} is the store itself")
+    if not force and is_store_file(Path(path)):
+        raise ExportError(f"{name} {path} is a chronicle store: {instead}")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def export_file(
     conn: sqlite3.Connection,
     what: str,
@@ -254,10 +292,17 @@ def export_file(
     path: str | os.PathLike,
     flt: TimelineFilter | None = None,
     as_of: int | None = None,
+    *,
+    force: bool = False,
     **options: Any,
 ) -> ExportResult:
-    """``write_export`` to a file that appears only once complete (never half-written)."""
+    """``write_export`` to a file that appears only once complete (never half-written).
+
+    ``check_output`` runs first: the store itself is never overwritten, another
+    store only with ``force``.
+    """
     path = Path(path)
+    check_output(conn, path, fmt, force=force)
     if not path.parent.is_dir():
         raise ExportError(f"cannot write {path}: there is no directory {path.parent}")
     if fmt == "sqlite":

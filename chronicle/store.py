@@ -707,6 +707,37 @@ def _switch_to_wal(conn: sqlite3.Connection) -> None:
         pause = min(pause * 2, 0.05)
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+# Files SQLite keeps beside a store while it is open or was cut short.
+STORE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def store_files(conn: sqlite3.Connection) -> list[Path]:
+    """The store file ``conn`` reads, links resolved, and its companions, existing or not."""
+    main = next(row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main")
+    if not main:
+        return []  # an in-memory database
+    path = Path(main).resolve()
+    return [path, *(path.with_name(path.name + suffix) for suffix in STORE_COMPANIONS)]
+
+
+def is_store_file(path: Path) -> bool:
+    """Whether ``path`` is a chronicle store: SQLite holding a log, read without writing."""
+    try:
+        if not path.is_file():
+            return False
+        with path.open("rb") as handle:
+            if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                return False
+        # immutable: no lock taken and no -shm or -wal made beside someone's file
+        uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    except (OSError, sqlite3.Error):
+        return False
+    return {"log", "store_meta"} <= names
+
+
 _SPECIAL_FILES = (
     (stat.S_ISFIFO, "a FIFO"),
     (stat.S_ISCHR, "a character device"),

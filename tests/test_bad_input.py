@@ -312,6 +312,10 @@ CATALOGUE = [
     case("the same id twice in one file", "import", "{same-id-twice.ndjson}",
          message="same-id-twice.ndjson, line 2: entry id 'd-1' appears twice in this input"),
     # --- files
+    case("an export over the store", "export", "timeline", "--format", "csv", "--output",
+         "{store.db}", message="--output is the store itself"),
+    case("an export over the store's WAL", "export", "log", "--format", "ndjson", "--output",
+         "{store.db-wal}", message="--output is the store itself"),
     case("an import file that does not exist", "import", "{missing.ndjson}",
          message=r"no file .*missing.ndjson"),
     case("a payload file that does not exist", "add", "source", "--json", "{missing.json}",

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from test_tui_support import drive, fill, make_store, new_app, press, status, type_text
 
+from chronicle.store import Store
+
 
 @pytest.fixture
 def store_file(tmp_path: Path) -> Path:
@@ -64,3 +66,66 @@ def test_export_refuses_a_combination_without_meaning(store_file: Path, tmp_path
 
     drive(new_app(store_file), scenario)
     assert not (tmp_path / "x.md").exists()
+
+
+def _form_error(app) -> str:
+    return str(app.screen.query_one("#form-error").render())
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
+def test_export_refuses_the_open_store(store_file: Path, suffix: str) -> None:
+    target = Path(f"{store_file}{suffix}")
+
+    async def scenario(app, pilot) -> None:
+        await export(pilot, "timeline", "csv", target)
+        assert "the file is the store itself" in _form_error(app)
+        await press(pilot, "ctrl+s")  # asking again changes nothing
+        assert "the file is the store itself" in _form_error(app)
+        await press(pilot, "escape")
+
+    drive(new_app(store_file), scenario)
+    with Store.open(store_file, readonly=True) as store:
+        assert store.verify().ok and store.head()[0] > 0
+
+
+def test_export_refuses_another_store(store_file: Path, tmp_path: Path) -> None:
+    other = make_store(tmp_path / "other.db")
+    content = other.read_bytes()
+
+    async def scenario(app, pilot) -> None:
+        await export(pilot, "timeline", "csv", other)
+        assert "is a chronicle store: choose another file" in _form_error(app)
+        await press(pilot, "ctrl+s")
+        assert "is a chronicle store" in _form_error(app)
+        await press(pilot, "escape")
+
+    drive(new_app(store_file), scenario)
+    assert other.read_bytes() == content
+
+
+def test_export_asks_before_replacing_a_file(store_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "notes.csv"
+    out.write_text("my notes\n")
+
+    async def scenario(app, pilot) -> None:
+        await export(pilot, "timeline", "csv", out)
+        assert "notes.csv exists: save again (Ctrl+S) to replace it" in _form_error(app)
+        assert out.read_text() == "my notes\n"
+        await press(pilot, "ctrl+s")
+        assert f"to {out}" in status(app)
+
+    drive(new_app(store_file), scenario)
+    assert out.read_text(encoding="utf-8").startswith("event_id,")
+
+
+def test_export_cancelled_at_the_question_keeps_the_file(store_file: Path, tmp_path: Path):
+    out = tmp_path / "notes.csv"
+    out.write_text("my notes\n")
+
+    async def scenario(app, pilot) -> None:
+        await export(pilot, "timeline", "csv", out)
+        assert "exists" in _form_error(app)
+        await press(pilot, "escape")
+
+    drive(new_app(store_file), scenario)
+    assert out.read_text() == "my notes\n"

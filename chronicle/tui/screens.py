@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rich import box
@@ -206,6 +207,8 @@ def export_form(conn: sqlite3.Connection, flt: TimelineFilter, view: str) -> For
         Field("path", "File", placeholder="default: chronicle-WHAT.EXT here"),
     )
 
+    confirmed: set[Path] = set()
+
     def save(values: dict[str, Any], _changed: set[str]) -> ExportRequest:
         what, fmt = values["what"], values["fmt"]
         narrowing = flt if flt.active else None
@@ -214,9 +217,21 @@ def export_form(conn: sqlite3.Connection, flt: TimelineFilter, view: str) -> For
         except ChronicleError as err:
             raise FieldError("what", str(err)) from None
         path = values["path"] or f"chronicle-{what}{exports.SUFFIXES[fmt]}"
+        try:
+            exports.check_output(conn, path, fmt, asked_by="app")
+        except ChronicleError as err:
+            raise FieldError("path", str(err)) from None
+        _confirm_overwrite(Path(path), confirmed)
         return ExportRequest(what, fmt, path)
 
     return FormScreen("Export the view", fields, conn, save, view)
+
+
+def _confirm_overwrite(path: Path, confirmed: set[Path]) -> None:
+    """Ask before replacing a file: the first save names it, a second save replaces it."""
+    if path.exists() and path.resolve() not in confirmed:
+        confirmed.add(path.resolve())
+        raise FieldError("path", f"{path} exists: save again (Ctrl+S) to replace it")
 
 
 # --- help ----------------------------------------------------------------------------------
