@@ -789,11 +789,17 @@ def export_cmd(obj: Context, what, fmt, output, title, group_by, force, flt, as_
 @cli.command()
 @click.argument("sql")
 @_format_option
+@click.option(
+    "--time-limit", type=click.FloatRange(min=0), default=queries.DEFAULT_TIME_LIMIT_S,
+    show_default=True, metavar="SECONDS", help="Stop the query after this long (0: never).",
+)  # fmt: skip
 @pass_ctx
-def query(obj: Context, sql: str, fmt: str) -> None:
-    """Run one read-only SQL statement against the projections and the log."""
-    with obj.open(readonly=True) as store:
-        columns, rows = queries.read_only_query(store.conn, sql)
+def query(obj: Context, sql: str, fmt: str, time_limit: float) -> None:
+    """Run one read-only SQL statement against the projections and the log; rows stream."""
+    with (
+        obj.open(readonly=True) as store,
+        queries.read_only_query(store.conn, sql, time_limit) as (columns, rows),
+    ):
         emit((dict(zip(columns, r, strict=True)) for r in rows), columns, fmt)
 
 
@@ -824,17 +830,16 @@ def _say(message: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; every expected failure becomes one line and a non-zero exit."""
     try:
-        cli.main(args=argv, prog_name="chronicle", standalone_mode=False)
+        _invoke(sys.argv[1:] if argv is None else list(argv))
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as err:
         _fail(err.format_message(), err.exit_code)
     except click.exceptions.Abort:
         _fail("aborted", 1)
+    except BrokenPipeError:
+        _reader_gone()
     except (ChronicleError, sqlite3.Error, OSError) as err:
-        if isinstance(err, BrokenPipeError):
-            sys.stderr.close()
-            sys.exit(1)
         _fail(str(err).splitlines()[0] if str(err) else type(err).__name__, 1)
     except UnicodeError as err:  # e.g. an argument holding bytes that are not UTF-8
         _fail(f"not valid UTF-8 text ({getattr(err, 'reason', err)})", 1)
@@ -843,6 +848,29 @@ def main(argv: list[str] | None = None) -> None:
     except MemoryError:
         # Raised where an allocation failed; the transaction has been rolled back.
         _fail(interrupts.out_of_memory(), 1)
+
+
+def _invoke(args: list[str]) -> None:
+    """Click's ``main`` without its own handlers, which ``main`` replaces.
+
+    Click would turn Ctrl-C into an empty line, "Aborted!" and status 1, and a
+    closed pipe into a silent status 1 that hid where it came from.
+    """
+    with cli.make_context("chronicle", args) as ctx:
+        cli.invoke(ctx)
+
+
+def _reader_gone() -> None:
+    """Output to a pipe whose reader has left (``| head``): end quietly, status 1.
+
+    Standard output is pointed at /dev/null first, so the flush at exit, which
+    would fail again on the same pipe, has somewhere to go.
+    """
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    sys.exit(1)
 
 
 def _fail(message: str, code: int) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+import sys
+from pathlib import Path
 from typing import Any
 
 from chronicle import queries
 from chronicle.schema import COMPARABLE_TABLES
+from chronicle.store import Store
 
 _counter = itertools.count(1)
 
@@ -71,3 +74,18 @@ def log_rows(conn: Any, table: str = "log") -> list[tuple]:
     from chronicle.schema import LOG_COLUMN_LIST
 
     return [tuple(r) for r in conn.execute(f"SELECT {LOG_COLUMN_LIST} FROM {table} ORDER BY seq")]
+
+
+def generated_store(path: Path, entries: int, seed: int = 1) -> Path:
+    """A store imported from the benchmarks' synthetic log: every entry type, at volume."""
+    benchmarks = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    sys.path.insert(0, benchmarks)
+    try:
+        import generate
+    finally:
+        sys.path.remove(benchmarks)
+    log = path.with_suffix(".ndjson")
+    generate.write_file(log, entries, seed)
+    with Store.open(path, create=True) as store, log.open("rb") as handle:
+        store.import_lines(handle, name=log.name)
+    return path

@@ -323,8 +323,11 @@ def test_the_authorizer_refuses_even_on_a_writable_connection(
     scratch.mkdir()
     with Store.open(copy) as store:
         before = log_rows(copy)
-        with pytest.raises(queries.QueryError, match="query refused"):
-            queries.read_only_query(store.conn, sql.format(dir=scratch))
+        with (
+            pytest.raises(queries.QueryError, match="query refused"),
+            queries.read_only_query(store.conn, sql.format(dir=scratch)) as (_, result),
+        ):
+            list(result)
         assert store.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert log_rows(copy) == before
     assert list(scratch.iterdir()) == []
@@ -341,4 +344,5 @@ def test_the_authorizer_refuses_even_on_a_writable_connection(
     ],
 )  # fmt: skip
 def test_query_still_reads_everything_public(reader: sqlite3.Connection, sql: str, rows) -> None:
-    assert queries.read_only_query(reader, sql)[1] == rows
+    with queries.read_only_query(reader, sql) as (_, result):
+        assert list(result) == rows

@@ -97,7 +97,10 @@ def timeline_utf8(conn: sqlite3.Connection, scope: Scope) -> Iterator[tuple]:
     factory = conn.text_factory
     conn.text_factory = bytes
     try:
-        yield from values
+        # A loop, not ``yield from``: closing this generator (a reader that stopped,
+        # such as ``| head``) would close the cursor too, on a connection closed by then.
+        for row in values:  # noqa: UP028
+            yield row
     finally:
         conn.text_factory = factory
 

@@ -7,7 +7,7 @@ one event, claims and disputes, the log, sources and entities, ad-hoc SQL), and
 now). The names below are the API; callers import them from here.
 """
 
-from chronicle.queries.adhoc import read_only_query
+from chronicle.queries.adhoc import DEFAULT_TIME_LIMIT_S, QueryStopped, read_only_query
 from chronicle.queries.asof import entry_at, head_seq, resolve_as_of
 from chronicle.queries.claims import (
     CLAIM_COLUMNS,
@@ -76,6 +76,7 @@ from chronicle.queries.timeline import (
 
 __all__ = [
     "CLAIM_COLUMNS",
+    "DEFAULT_TIME_LIMIT_S",
     "DISPUTE_COLUMNS",
     "ENTITY_COLUMNS",
     "HISTORY_COLUMNS",
@@ -91,6 +92,7 @@ __all__ = [
     "PlaceCell",
     "PlaceSummary",
     "QueryError",
+    "QueryStopped",
     "TimelineFilter",
     "actor_with_role",
     "actors_from",
