@@ -29,7 +29,7 @@ from chronicle.exporters.timelinejs import GROUPINGS
 from chronicle.importers.release import import_dataset, sniff_dataset
 from chronicle.importers.spreadsheet import import_csv
 from chronicle.intake import bounded_lines
-from chronicle.render import console, literal, printable, table
+from chronicle.render import console, literal, print_table, printable, table
 from chronicle.store import Store
 from chronicle.vocabulary import (
     ENTITY_KINDS,
@@ -594,10 +594,10 @@ def _format_option(fn):
     )
 
 
-def emit(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, title=None) -> None:
+def emit(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str) -> None:
     """Write rows as a table on the terminal, or through the exporters' writer of ``fmt``."""
     if fmt == "table":
-        console().print(table(rows, columns, title))
+        print_table(console(), rows, columns)
     else:
         exports.write_rows(_stdout(), fmt, columns, rows)
 
@@ -719,14 +719,17 @@ def disputes_cmd(obj: Context, event_id, show_all, as_of, fmt) -> None:
     """Who claims what: per event, property and about-entity, and whether they disagree."""
     with obj.open(readonly=True) as store:
         seq = queries.resolve_as_of(store.conn, as_of)
-        rows = queries.disputes(store.conn, seq, event_id=event_id, disputed_only=not show_all)
-    if fmt == "table":
-        for row in rows:
-            row["claims"] = "; ".join(_claim_words(c) for c in row["claimants"])
-        columns: Sequence[str] = ("event_id", "property", "about_name", "low", "high", "claims")
-    else:
-        columns = queries.DISPUTE_COLUMNS
-    emit(rows, columns, fmt)
+        only = not show_all
+        rows: Iterable[dict[str, Any]] = (
+            queries.disputes(store.conn, seq, event_id=event_id, disputed_only=only)
+            if event_id is not None  # checks that the event exists; one event's groups
+            else queries.iter_disputes(store.conn, seq, disputed_only=only)
+        )
+        columns: Sequence[str] = queries.DISPUTE_COLUMNS
+        if fmt == "table":
+            rows = (r | {"claims": "; ".join(map(_claim_words, r["claimants"]))} for r in rows)
+            columns = ("event_id", "property", "about_name", "low", "high", "claims")
+        emit(rows, columns, fmt)
 
 
 def _claim_words(claim: dict[str, Any]) -> str:

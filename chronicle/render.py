@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
+from itertools import islice
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
+from rich.segment import Segments
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -93,13 +96,83 @@ def literal(value: Any, style: str | Style = "", *, keep_newlines: bool = True) 
     return Text(printable(value, keep_newlines=keep_newlines), style=style)
 
 
-def table(rows: Iterable[dict[str, Any]], columns: Sequence[str], title: str | None = None):
-    out = Table(title=title, show_lines=False, expand=False)
-    for column in columns:
-        out.add_column(column, overflow="fold")
+def table(
+    rows: Iterable[dict[str, Any]],
+    columns: Sequence[str],
+    title: str | None = None,
+    widths: Sequence[int] | None = None,
+    *,
+    show_header: bool = True,
+) -> Table:
+    """A Rich table of ``rows``, every value literal; with fixed ``widths`` if given."""
+    out = Table(title=title, show_lines=False, expand=False, show_header=show_header)
+    for i, column in enumerate(columns):
+        out.add_column(column, overflow="fold", width=widths[i] if widths else None)
     for row in rows:
-        out.add_row(*(literal(row.get(c), keep_newlines=False) for c in columns))
+        out.add_row(*_cells(row, columns))
     return out
+
+
+def _cells(row: dict[str, Any], columns: Sequence[str]) -> list[Text]:
+    return [literal(row.get(c), keep_newlines=False) for c in columns]
+
+
+# Rows a streamed table holds at once: its widths come from the first window, and
+# each window is printed before the next is read.
+TABLE_WINDOW = 256
+
+
+def print_table(out: Console, rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> int:
+    """Print ``rows`` as one table, a window at a time; returns how many rows were printed.
+
+    A Rich table measures every row before it draws one: 74 s and 1.6 GB before
+    the first line of a 64,599-event timeline. Here the column widths are fitted
+    once, to the first window of rows and the terminal's width, and kept: a wider
+    value further down folds within its column. Each window is drawn as a table
+    whose borders join the previous one's, so the output reads as one table, its
+    first line comes after one window, and memory holds two windows at most.
+    """
+    stream = iter(rows)
+    window = list(islice(stream, TABLE_WINDOW))
+    widths = fit_widths(out.width, columns, window)
+    first, count = True, 0
+    while True:
+        following = list(islice(stream, TABLE_WINDOW)) if window else []
+        drawn = table(window, columns, widths=widths, show_header=first)
+        lines = out.render_lines(drawn, out.options, pad=False, new_lines=True)
+        if not first:
+            lines = lines[1:]  # the top border: the previous window's rows continue
+        if following:
+            lines = lines[:-1]  # the bottom border: more rows follow
+        out.print(Segments(segment for line in lines for segment in line), end="")
+        count += len(window)
+        if not following:
+            return count
+        window, first = following, False
+
+
+def fit_widths(total: int, columns: Sequence[str], window: Sequence[dict[str, Any]]) -> list[int]:
+    """Each column's width: as wide as its widest cell in ``window``, within ``total`` cells.
+
+    When the natural widths do not fit, the widest columns are narrowed to one
+    common cap, the largest that fits (their text then folds); narrow columns
+    keep their width, and no column is narrower than 1.
+    """
+    natural = [
+        max([cell_len(c), *(t.cell_len for t in (_cells(r, [c])[0] for r in window))])
+        for c in columns
+    ]
+    room = max(total - 3 * len(columns) - 1, len(columns))  # borders and padding
+    if sum(natural) <= room:
+        return natural
+    low, high = 1, max(natural)
+    while low < high:  # the largest cap whose capped widths fit
+        cap = (low + high + 1) // 2
+        if sum(min(n, cap) for n in natural) <= room:
+            low = cap
+        else:
+            high = cap - 1
+    return [min(n, low) for n in natural]
 
 
 def console(stderr: bool = False) -> Console:
