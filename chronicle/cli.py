@@ -764,13 +764,17 @@ def log_cmd(obj: Context, start, limit, subject, ndjson, fmt) -> None:
 @click.option("--group-by", type=click.Choice(GROUPINGS), default="place",
               show_default=True, help="TimelineJS rows: by place or by first tag.")  # fmt: skip
 @click.option("--force", is_flag=True, help="Let --output overwrite another chronicle store.")
+@click.option(
+    "--raw-cells", is_flag=True, help="csv, timelinejs-csv: cells starting = + - @ left as is."
+)
 @timeline_filter_options
 @_as_of_option
 @pass_ctx
-def export_cmd(obj: Context, what, fmt, output, title, group_by, force, flt, as_of) -> None:
+def export_cmd(obj: Context, what, fmt, output, title, group_by, force, raw_cells, flt,
+               as_of) -> None:  # fmt: skip
     """Export timeline, events, claims, disputes, sources, entities, history or the log."""
     exports.check(what, fmt, flt)
-    options = {"title": title, "group_by": group_by}
+    options = {"title": title, "group_by": group_by, "raw_cells": raw_cells}
     with obj.open(readonly=True) as store:
         seq = queries.resolve_as_of(store.conn, as_of)
         progress = exports.TerminalProgress(f"export {what}") if sys.stderr.isatty() else None

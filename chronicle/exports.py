@@ -117,6 +117,7 @@ def write_export(
     title: str | None = None,
     group_by: str = "place",
     progress: Progress_ | None = None,
+    raw_cells: bool = False,
 ) -> ExportResult:
     """Export ``what`` (one of WHATS) as ``fmt`` (one of FORMATS).
 
@@ -126,6 +127,9 @@ def write_export(
     it (``metadata_path(out_path)``); it always holds every projection table and
     view, narrowed by ``flt``. ``as_of`` is a resolved seq (``queries.resolve_as_of``).
     ``progress`` is called now and then with the number of rows written so far.
+    The ``csv`` and ``timelinejs-csv`` formats write text cells spreadsheet-safe
+    (``exporters.text.spreadsheet_safe``) unless ``raw_cells``; the dataset layouts
+    (``acled-csv``, ``ucdp-csv``) are for scripts and always raw.
     """
     check(what, fmt, flt)
     scope = Scope(flt, as_of)
@@ -138,29 +142,35 @@ def write_export(
     if out is None:
         raise ExportError(f"the {fmt} format writes to a stream: give it one")
     with _text(out) as text, _mapped(conn, EXPORT_MMAP_BYTES):
-        count = _write_stream(conn, what, fmt, text, scope, title, group_by, progress)
+        count = _write_stream(
+            conn, what, fmt, text, scope, _Options(title, group_by, progress, not raw_cells)
+        )
     return ExportResult(count)
 
 
+@dataclass(frozen=True)
+class _Options:
+    """How a streamed export is written, beyond what and which rows."""
+
+    title: str
+    group_by: str
+    progress: Progress_ | None
+    safe_cells: bool
+
+
 def _write_stream(
-    conn: sqlite3.Connection,
-    what: str,
-    fmt: str,
-    out: TextIO,
-    scope: Scope,
-    title: str,
-    group_by: str,
-    progress: Progress_ | None,
+    conn: sqlite3.Connection, what: str, fmt: str, out: TextIO, scope: Scope, options: _Options
 ) -> int:
+    title, group_by, progress = options.title, options.group_by, options.progress
     if fmt == "csv" and what == "timeline":  # the largest export, written as bytes throughout
         values = _Counted(timeline_utf8(conn, scope), progress)
-        tabular.write_csv_utf8(out, TIMELINE_COLUMNS, values)
+        tabular.write_csv_utf8(out, TIMELINE_COLUMNS, values, safe=options.safe_cells)
         return values.n
     if fmt in tabular.TABULAR:
         read = table_values if fmt == "csv" else table_rows
         columns, rows = read(conn, what, scope, _log_reader(conn))
         counted = _Counted(rows, progress)
-        tabular.write_tabular(out, fmt, columns, counted)
+        tabular.write_tabular(out, fmt, columns, counted, safe=options.safe_cells)
         return counted.n
     views = _Counted(event_views(conn, scope, every_status=what == "events"), progress)
     if fmt == "markdown":
@@ -175,7 +185,7 @@ def _write_stream(
     elif fmt == "timelinejs":
         timelinejs.write_timelinejs(out, views, scope, title, group_by)
     elif fmt == "timelinejs-csv":
-        timelinejs.write_timelinejs_csv(out, views, scope, title, group_by)
+        timelinejs.write_timelinejs_csv(out, views, scope, title, group_by, options.safe_cells)
     else:
         places = functools.lru_cache(maxsize=4096)(functools.partial(queries.place_detail, conn))
         write = conflict.write_acled if fmt == "acled-csv" else conflict.write_ucdp

@@ -172,11 +172,16 @@ def test_no_format_lets_a_control_character_through(conn) -> None:
 @given(st.lists(MARKUP_TEXT | st.text(), min_size=1, max_size=4))
 def test_csv_cells_read_back_as_the_printable_text(values: list[str]) -> None:
     from chronicle.exporters.tabular import write_csv
+    from chronicle.exporters.text import spreadsheet_safe
 
     columns = [f"c{i}" for i in range(len(values))]
     out = io.StringIO()
     write_csv(out, columns, [values])
     (row,) = _csv(out.getvalue())
+    assert list(row.values()) == [spreadsheet_safe(printable(v)) for v in values]
+    raw = io.StringIO()
+    write_csv(raw, columns, [values], safe=False)
+    (row,) = _csv(raw.getvalue())
     assert list(row.values()) == [printable(v) for v in values]
 
 
@@ -190,13 +195,13 @@ CSV_COLUMNS = ("a", "b", "c")
 
 
 def _csv_cell_by_cell(columns: tuple[str, ...], rows: list[list]) -> str:
-    """What the CSV export wrote before it learnt to write a batch a column at a time."""
-    from chronicle.exporters.text import cell
+    """What the CSV export writes, one cell at a time: ``cell``, then spreadsheet-safe text."""
+    from chronicle.exporters.text import cell, sheet_cell
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows([cell(v) for v in values] for values in rows)
+    writer.writerows([sheet_cell(cell(v), True) for v in values] for values in rows)
     return out.getvalue()
 
 

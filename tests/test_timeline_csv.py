@@ -22,9 +22,11 @@ from chronicle.render import has_control
 from chronicle.store import Store
 
 # What makes a cell hard: CSV syntax, every kind of control, separators and direction
-# marks, letters whose UTF-8 shares a lead byte with a control (é, –, NBSP), empty text.
+# marks, letters whose UTF-8 shares a lead byte with a control (é, –, NBSP), empty text,
+# and the starts of a spreadsheet formula (with the quote that neutralises one).
 HARD = (
-    ",", '"', "\n", "\r", "\r\n", "\t", "\x00", "\x1b", "\x1f", "\x7f", "\x85", "\x9f",
+    "=", "+", "-", "@", "'", "-5", ",", '"', "\n", "\r", "\r\n", "\t", "\x00", "\x1b", "\x1f",
+    "\x7f", "\x85", "\x9f",
     "\xa0", "é", "–", "\u2028", "\u2029", "\u202e", "\u2066", "\u2069", "\U0001f600", " ", "",
 )  # fmt: skip
 TEXT = st.lists(
@@ -39,17 +41,21 @@ def _utf8(rows: list[list[Any]]) -> list[list[Any]]:
     return [[v.encode() if isinstance(v, str) else v for v in row] for row in rows]
 
 
-def _reference(columns: tuple[str, ...], rows: list[list[Any]], batch: int = 256) -> bytes:
+def _reference(
+    columns: tuple[str, ...], rows: list[list[Any]], batch: int = 256, safe: bool = True
+) -> bytes:
     out = io.StringIO()
-    write_csv(out, columns, rows, batch=batch)
+    write_csv(out, columns, rows, batch=batch, safe=safe)
     return out.getvalue().encode()
 
 
-def _through_file(columns: tuple[str, ...], rows: list[list[Any]], batch: int) -> bytes:
+def _through_file(
+    columns: tuple[str, ...], rows: list[list[Any]], batch: int, safe: bool = True
+) -> bytes:
     """As an export writes: a UTF-8 text layer over a binary file, bypassed for the rows."""
     raw = io.BytesIO()
     text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-    write_csv_utf8(text, columns, rows, batch=batch)
+    write_csv_utf8(text, columns, rows, batch=batch, safe=safe)
     text.flush()
     return raw.getvalue()
 
@@ -59,17 +65,23 @@ def _through_file(columns: tuple[str, ...], rows: list[list[Any]], batch: int) -
         lambda width: st.lists(st.lists(VALUE, min_size=width, max_size=width), max_size=9)
     ),
     st.integers(1, 4),
+    st.booleans(),
 )
-@example([["a, b", 1, None], ['say "x"', 2, "\x1b[2J"]], 4)
-@example([["x\x1fy", "é–\u2028"], [None, "\x85"]], 1)
-@example([[""], [None], ["x"]], 2)
-@example([[1.5, 2.0, True, "\xa0"]], 1)
-def test_utf8_rows_are_written_as_the_str_writer_writes_them(rows: list[list], batch: int) -> None:
+@example([["a, b", 1, None], ['say "x"', 2, "\x1b[2J"]], 4, True)
+@example([["x\x1fy", "é–\u2028"], [None, "\x85"]], 1, True)
+@example([[""], [None], ["x"]], 2, True)
+@example([[1.5, 2.0, True, "\xa0"]], 1, True)
+@example([["=1+1", -3, "@a"], ["'=x", None, "-5"]], 2, True)
+@example([["=1+1", -3, "@a"], ["'=x", None, "-5"]], 2, False)
+@settings(deadline=None)  # a busy machine is not a wrong answer
+def test_utf8_rows_are_written_as_the_str_writer_writes_them(
+    rows: list[list], batch: int, safe: bool
+) -> None:
     columns = ("a", "b", "c", "d")[: len(rows[0]) if rows else 2]
-    expected = _reference(columns, rows, batch)
-    assert _through_file(columns, _utf8(rows), batch) == expected
+    expected = _reference(columns, rows, batch, safe)
+    assert _through_file(columns, _utf8(rows), batch, safe) == expected
     text = io.StringIO()  # no file under it: the encoded lines are decoded again
-    write_csv_utf8(text, columns, _utf8(rows), batch=batch)
+    write_csv_utf8(text, columns, _utf8(rows), batch=batch, safe=safe)
     assert text.getvalue().encode() == expected
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any, TextIO
 
-from chronicle.exporters.text import cell, json_text
+from chronicle.exporters.text import RISKY_FIRST, cell, json_text, sheet_cell, spreadsheet_safe
 from chronicle.render import has_control, printable
 
 TABULAR = ("csv", "json", "ndjson")
@@ -24,28 +24,36 @@ CSV_BATCH = 256
 _PLAIN_TYPES = frozenset({str, int, type(None)})
 # Code points as machine words, read as text: how every character is tried at once.
 _UTF32 = f"utf-32-{sys.byteorder[0]}e"
+# RISKY_FIRST as the first byte of a UTF-8 cell (every one of them is ASCII).
+_RISKY_BYTES = frozenset(c.encode() for c in RISKY_FIRST)
 
 
 def write_csv(
-    out: TextIO, columns: Sequence[str], rows: Iterable[Sequence[Any]], batch: int = CSV_BATCH
+    out: TextIO,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    batch: int = CSV_BATCH,
+    *,
+    safe: bool = True,
 ) -> None:
     """Rows of values in column order as CSV, each cell as ``cell`` makes it.
 
     The lines are those the csv module writes, built a batch at a time with joins:
     its loop over every character, and ``cell`` called on every value, were most
-    of a large export's own time.
+    of a large export's own time. ``safe`` makes every text cell spreadsheet-safe
+    (``spreadsheet_safe``); numbers are never touched.
     """
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for chunk in _batches(rows, batch):
         if len(columns) == 1:  # a lone empty cell is written `""`: the csv module knows
-            writer.writerows([cell(v) for v in values] for values in chunk)
+            writer.writerows([sheet_cell(cell(v), safe) for v in values] for values in chunk)
             continue
-        cells = [_csv_column(values) for values in zip(*chunk, strict=True)]
+        cells = [_csv_column(values, safe) for values in zip(*chunk, strict=True)]
         out.write("\n".join(map(",".join, zip(*cells, strict=True))) + "\n")
 
 
-def _csv_column(values: tuple[Any, ...]) -> Sequence[str]:
+def _csv_column(values: tuple[Any, ...], safe: bool) -> Sequence[str]:
     """One column of a batch as CSV cells: ``cell`` called only where it would change a value."""
     kinds = set(map(type, values))
     if kinds == {int}:
@@ -56,9 +64,16 @@ def _csv_column(values: tuple[Any, ...]) -> Sequence[str]:
         # Most columns are printable throughout, which isprintable tells fastest;
         # one that is not (a newline, a no-break space) gets the exact test.
         if whole.isprintable() or not has_control(whole):
-            return _quoted(texts, whole)
-    texts = [_csv_text(cell(v)) for v in values]
+            return _quoted(_safe_texts(texts, safe), whole)
+    texts = [_csv_text(sheet_cell(cell(v), safe)) for v in values]  # text only, never a number
     return _quoted(texts, " ".join(texts))
+
+
+def _safe_texts(texts: Sequence[str], safe: bool) -> Sequence[str]:
+    """``spreadsheet_safe`` over a column, called only when some cell starts as a formula may."""
+    if safe and not RISKY_FIRST.isdisjoint({t[:1] for t in texts}):
+        return [spreadsheet_safe(t) for t in texts]
+    return texts
 
 
 def _csv_text(value: Any) -> str:
@@ -77,7 +92,12 @@ def _quoted(texts: Sequence[str], whole: str) -> Sequence[str]:
 
 
 def write_csv_utf8(
-    out: TextIO, columns: Sequence[str], rows: Iterable[Sequence[Any]], batch: int = CSV_BATCH
+    out: TextIO,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    batch: int = CSV_BATCH,
+    *,
+    safe: bool = True,
 ) -> None:
     """``write_csv`` of rows whose text is bytes, the UTF-8 that SQLite holds: the same bytes out.
 
@@ -87,31 +107,35 @@ def write_csv_utf8(
     Bytes stand for text here, never for a blob (``write_csv`` writes a blob's repr).
     """
     if len(columns) == 1:
-        write_csv(out, columns, ([_text(v) for v in values] for values in rows), batch)
+        texts = ([_text(v) for v in values] for values in rows)
+        write_csv(out, columns, texts, batch, safe=safe)
         return
     csv.writer(out, lineterminator="\n").writerow(columns)
     write = _utf8_writer(out)
     for chunk in _batches(rows, batch):
-        cells = [_utf8_column(values) for values in zip(*chunk, strict=True)]
+        cells = [_utf8_column(values, safe) for values in zip(*chunk, strict=True)]
         write(b"\n".join(map(b",".join, zip(*cells, strict=True))) + b"\n")
 
 
-def _utf8_column(values: Sequence[Any]) -> Sequence[bytes]:
+def _utf8_column(values: Sequence[Any], safe: bool) -> Sequence[bytes]:
     """One column of a batch as encoded CSV cells, each as ``cell`` and ``write_csv`` make it."""
     try:
         whole = b"".join(values)
     except TypeError:  # numbers, NULLs: not all bytes
-        return _utf8_mixed(values)
+        return _utf8_mixed(values, safe)
     suspect = len(whole.translate(None, _control_bytes())) != len(whole)
     if suspect or not whole.isascii():
         text = whole.decode()  # invalid UTF-8 fails here, as it did when fetched as str
         if suspect and has_control(text):
             values = [printable(v.decode()).encode() for v in values]
             whole = b"".join(values)
+    if safe and not _RISKY_BYTES.isdisjoint({v[:1] for v in values}):
+        values = [spreadsheet_safe(v.decode()).encode() for v in values]
+        whole = b"".join(values)
     return _quoted_utf8(values, whole)
 
 
-def _utf8_mixed(values: Sequence[Any]) -> Sequence[bytes]:
+def _utf8_mixed(values: Sequence[Any], safe: bool) -> Sequence[bytes]:
     """A column not all text: integers as digits, NULLs as empty, the rest as ``cell`` makes it."""
     kinds = set(map(type, values))
     if kinds == {int}:
@@ -119,8 +143,8 @@ def _utf8_mixed(values: Sequence[Any]) -> Sequence[bytes]:
     if kinds == {type(None)}:
         return [b""] * len(values)
     if kinds == {bytes, type(None)}:
-        return _utf8_column([b"" if v is None else v for v in values])
-    return [t.encode() for t in _csv_column(tuple(map(_text, values)))]
+        return _utf8_column([b"" if v is None else v for v in values], safe)
+    return [t.encode() for t in _csv_column(tuple(map(_text, values)), safe)]
 
 
 def _text(value: Any) -> Any:
@@ -195,10 +219,15 @@ def write_ndjson(out: TextIO, rows: Iterable[dict[str, Any]]) -> None:
         out.write(json_text(row) + "\n")
 
 
-def write_tabular(out: TextIO, fmt: str, columns: Sequence[str], rows: Iterable[Any]) -> None:
-    """``rows`` as ``rows.table_values`` gives them for csv, as ``table_rows`` for JSON."""
+def write_tabular(
+    out: TextIO, fmt: str, columns: Sequence[str], rows: Iterable[Any], *, safe: bool = True
+) -> None:
+    """``rows`` as ``rows.table_values`` gives them for csv, as ``table_rows`` for JSON.
+
+    ``safe``: CSV text cells are spreadsheet-safe (``write_csv``).
+    """
     if fmt == "csv":
-        write_csv(out, columns, rows)
+        write_csv(out, columns, rows, safe=safe)
     elif fmt == "json":
         write_json(out, rows)
     else:

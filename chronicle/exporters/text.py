@@ -47,6 +47,36 @@ def cell(value: Any) -> Any:
     return value
 
 
+# A cell beginning with one of these is a formula to a spreadsheet (CWE-1236): "=",
+# "+", "-", "@", tab, carriage return. Quotes before one are counted in, so that
+# the prefix can always be told from text that began with a quote.
+_FORMULA = re.compile("'*[=+\\-@\t\r]")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+RISKY_FIRST = frozenset("=+-@\t\r'")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet shows as text: a cell that would start a formula gets a ``'`` first.
+
+    OWASP's advice for CSV that people open in a spreadsheet. A number written as
+    text ("-5", "+3.2") stays as it is: it is a value there too, never a formula.
+    ``spreadsheet_value`` takes the prefix off again, for any text whatever.
+    """
+    if _FORMULA.match(text) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def sheet_cell(value: Any, safe: bool) -> Any:
+    """A value ``cell`` made, spreadsheet-safe when it is text and ``safe`` is asked."""
+    return spreadsheet_safe(value) if safe and isinstance(value, str) else value
+
+
+def spreadsheet_value(text: str) -> str:
+    """The text ``spreadsheet_safe`` was given: one ``'`` off a cell it prefixed, else unchanged."""
+    return text[1:] if text.startswith("'") and _FORMULA.match(text, 1) else text
+
+
 def flat(text: Any) -> str:
     """One line of printable text: every run of whitespace, newlines included, is a space."""
     if text is None:

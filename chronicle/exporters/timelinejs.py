@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from chronicle.exporters.chronology import html_event
 from chronicle.exporters.rows import EventView, Scope
-from chronicle.exporters.text import cell, esc, json_text
+from chronicle.exporters.text import cell, esc, json_text, sheet_cell
 
 # The columns of the TimelineJS spreadsheet template, in its order.
 SHEET_COLUMNS = (
@@ -135,16 +135,27 @@ def _sheet_row(
 
 
 def write_timelinejs_csv(
-    out: TextIO, views: Iterable[EventView], scope: Scope, title: str, group_by: str
+    out: TextIO,
+    views: Iterable[EventView],
+    scope: Scope,
+    title: str,
+    group_by: str,
+    safe: bool = True,
 ) -> int:
-    """The spreadsheet TimelineJS reads: a title row, then one row per event."""
+    """The spreadsheet TimelineJS reads: a title row, then one row per event.
+
+    It exists to be pasted into a Google Sheet, where a cell such as ``=IMAGE(…)``
+    would fetch the moment the sheet opens: ``safe`` text cells cannot start a formula.
+    """
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(SHEET_COLUMNS)
-    writer.writerow(_sheet_row(title_slide(title, scope), title, kind="title"))
+    title_row = _sheet_row(title_slide(title, scope), title, kind="title")
+    writer.writerow([sheet_cell(v, safe) for v in title_row])
     count = 0
     for view in views:
         data = slide(view, group_by)
         if data is not None:
-            writer.writerow(_sheet_row(data, view.row["title"], _group(view, group_by)))
+            row = _sheet_row(data, view.row["title"], _group(view, group_by))
+            writer.writerow([sheet_cell(v, safe) for v in row])
             count += 1
     return count

@@ -18,6 +18,7 @@ from typing import Any
 from chronicle import queries
 from chronicle.chain import canonical_json
 from chronicle.errors import EntryError
+from chronicle.exporters.text import spreadsheet_value
 from chronicle.intake import AppendResult, bounded_lines
 from chronicle.store import Store
 from chronicle.vocabulary import MAX_LINE_BYTES, read_json
@@ -32,12 +33,16 @@ ENTERED = {"event_id", "title", "when_edtf", "when", "place_id", "place", "actor
 
 
 class _Row:
-    """One CSV row, read as what a user typed: blank cells are absent."""
+    """One CSV row, read as what a user typed: blank cells are absent.
+
+    A cell an export made spreadsheet-safe (``'=…``) is read as the text it holds.
+    """
 
     def __init__(self, header: list[str], values: list[str]) -> None:
         if any(v.strip() for v in values[len(header) :]):
             raise EntryError(f"{len(values)} cells, but the header names {len(header)} columns")
-        self.cells = {h: v.strip() for h, v in zip(header, values, strict=False) if v.strip()}
+        cells = (spreadsheet_value(v).strip() for v in values)
+        self.cells = {h: v for h, v in zip(header, cells, strict=False) if v}
 
     def get(self, *names: str) -> str | None:
         for name in names:
