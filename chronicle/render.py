@@ -155,8 +155,9 @@ def fit_widths(total: int, columns: Sequence[str], window: Sequence[dict[str, An
     """Each column's width: as wide as its widest cell in ``window``, within ``total`` cells.
 
     When the natural widths do not fit, the widest columns are narrowed to one
-    common cap, the largest that fits (their text then folds); narrow columns
-    keep their width, and no column is narrower than 1.
+    common cap, the largest that fits (their text then folds), and the cells left
+    over go one each to the first of them; narrow columns keep their width, and
+    no column is narrower than 1.
     """
     natural = [
         max([cell_len(c), *(t.cell_len for t in (_cells(r, [c])[0] for r in window))])
@@ -172,7 +173,13 @@ def fit_widths(total: int, columns: Sequence[str], window: Sequence[dict[str, An
             low = cap
         else:
             high = cap - 1
-    return [min(n, low) for n in natural]
+    widths = [min(n, low) for n in natural]
+    spare = room - sum(widths)
+    for i, n in enumerate(natural):
+        if spare > 0 and n > widths[i]:
+            widths[i] += 1
+            spare -= 1
+    return widths
 
 
 def console(stderr: bool = False) -> Console:

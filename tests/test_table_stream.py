@@ -114,7 +114,7 @@ def test_fitted_widths_fit(total: int, texts: list[str]) -> None:
     if sum(natural) + 3 * len(columns) + 1 <= total:
         assert widths == natural
     elif total >= 4 * len(columns) + 1:
-        assert sum(widths) + 3 * len(columns) + 1 <= total
+        assert sum(widths) + 3 * len(columns) + 1 == total  # all the room, no more
 
 
 @pytest.fixture(scope="module")
