@@ -214,12 +214,14 @@ class Replica:
         return VerifyResult(True, n, prev)
 
 
-def _link_problem(row: tuple, seq: int, prev: str) -> str | None:
+def _link_problem(row: tuple, seq: int, prev: str, *, rehash: bool = True) -> str | None:
+    """What breaks the chain at ``row`` after (seq, prev); ``rehash`` recomputes its hash
+    too (a pull leaves that to the import's own check of export lines)."""
     if row[0] != seq + 1:
         return f"seq {seq + 1} is missing (next is {row[0]})"
     if row[9] != prev:
         return "prev_hash does not match the previous entry's hash"
-    if row_hash(row[:10]) != row[10]:
+    if rehash and row_hash(row[:10]) != row[10]:
         return "hash does not match the entry's content"
     return None
 
@@ -258,10 +260,11 @@ def _continuing(page: list[tuple], head: tuple[int, str]) -> Iterator[PendingEnt
     for row in page:
         if row[0] <= seq:
             continue  # written here meanwhile by another connection to this replica
-        if _link_problem(row, seq, prev) is not None:
+        problem = _link_problem(row, seq, prev, rehash=False)
+        if problem is not None:
             raise HistoryRewritten(
                 f"the team log's entry at seq {row[0]} does not continue this replica's chain "
-                f"({_link_problem(row, seq, prev)}): nothing more was pulled"
+                f"({problem}): nothing more was pulled"
             )
         seq, prev = row[0], row[10]
         lines.append(_as_line(row))

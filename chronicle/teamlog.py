@@ -34,7 +34,7 @@ SERVER_SCHEMA = 1  # the version of the tables below; a newer server is refused
 CHANNEL = "chronicle_log"  # NOTIFY channel: a wake-up for replicas, never the only signal
 CONNECT_TIMEOUT_S = 5
 READ_CONNECT_TIMEOUT_S = 2  # reading commands fall back to the local store after this
-FETCH_ROWS = 5_000  # rows per round trip when catching up
+FETCH_ROWS = 20_000  # rows per round trip when catching up
 SERVER_NOW = """to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
 
 SCHEMA_SQL = f"""
