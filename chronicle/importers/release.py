@@ -464,9 +464,16 @@ def _claim(rel: Release, event_id: str, about: str | None, figure) -> dict[str, 
     return data
 
 
-def _toll_entries(rel: Release, event: DatasetEvent, event_id: str, out: list[str]) -> bool:
-    """New claims where a toll changed, the old ones deprecated; True when any changed."""
-    standing = _claims(rel, event_id)
+def _toll_entries(
+    rel: Release, event: DatasetEvent, event_id: str, out: list[str], *, new_event: bool = False
+) -> bool:
+    """New claims where a toll changed, the old ones deprecated; True when any changed.
+
+    An event this import asserts has no claims yet, and is not looked up: a large
+    import runs without the projections' secondary indexes (see ``Projector.go_bulk``),
+    so a look-up by event there would read every claim, once a row.
+    """
+    standing = {} if new_event else _claims(rel, event_id)
     new = _figures(rel, event, event_id, out)
     changed = False
     for about, figure in new.items():
@@ -500,7 +507,7 @@ def _event_entries(rel: Release, event: DatasetEvent) -> list[str]:
     old = _current(rel.conn, event_id)
     if old is None:
         out.append(rel.entry("event.asserted", data))
-        _toll_entries(rel, event, event_id, out)
+        _toll_entries(rel, event, event_id, out, new_event=True)
         rel.summary.added += 1
         return out
     if old["status"] != "active":  # retracted or merged by someone: left as it is
