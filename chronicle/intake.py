@@ -36,6 +36,12 @@ HASHED_FIELDS = ("seq", "subject", "subject_version", "recorded_at", "schema", "
 
 @dataclass
 class AppendResult:
+    """What an append did: the seqs it gave, and the entries already logged it skipped.
+
+    Appends are idempotent by entry id, so a re-run import reports what it skipped
+    rather than failing.
+    """
+
     added: list[int] = field(default_factory=list)
     skipped: int = 0
 

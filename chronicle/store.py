@@ -422,6 +422,7 @@ class Store:
             )
 
     def order_is_fresh(self) -> bool:
+        """Whether timeline pages can be read by range (see ``ensure_order``)."""
         return order_is_fresh(self.conn)
 
     def ensure_order(self) -> None:

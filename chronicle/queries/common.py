@@ -20,6 +20,11 @@ FOREVER = 1 << 62
 
 
 def version_row(conn: sqlite3.Connection, event_id: str, as_of: int | None) -> dict | None:
+    """An event's version now or as of a seq, or None when it had none yet.
+
+    Both ``show`` and ``disputes`` ask it first: an event that did not exist then is
+    an error for them, never an empty answer.
+    """
     cols = (
         "event_id, version, from_seq, to_seq, title, when_edtf, earliest, latest, precision, "
         "approximate, uncertain, display, place_id, place, summary, tags, status, merged_into, "
