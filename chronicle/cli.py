@@ -26,7 +26,6 @@ from chronicle.commands import Commands, citations_from, new_id, parse_field
 from chronicle.errors import ChronicleError, EntryError
 from chronicle.exporters.text import json_text
 from chronicle.exporters.timelinejs import GROUPINGS
-from chronicle.importers.release import import_dataset, sniff_dataset
 from chronicle.importers.spreadsheet import import_csv
 from chronicle.intake import bounded_lines
 from chronicle.render import console, literal, print_table, printable, table
@@ -174,6 +173,10 @@ def import_(
 ) -> None:
     """Import an NDJSON log file (- for stdin), a .csv of events, or an ACLED or UCDP GED
     release: all of it or nothing."""
+    # Dataset releases are read through sqlite-utils, whose import (with its plugin
+    # system) costs every other command about 30 ms of start-up: imported here alone.
+    from chronicle.importers.release import import_dataset, sniff_dataset
+
     path = Path(file)
     if file != "-" and not path.is_file():
         raise ChronicleError(f"no file {file}")
