@@ -8,7 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from chronicle import queries
+from chronicle.cli import main
 from chronicle.schema import COMPARABLE_TABLES
 from chronicle.store import Store
 
@@ -89,3 +92,13 @@ def generated_store(path: Path, entries: int, seed: int = 1) -> Path:
     with Store.open(path, create=True) as store, log.open("rb") as handle:
         store.import_lines(handle, name=log.name)
     return path
+
+
+def main_on(capsys: Any, store: Path, *args: str, code: int = 0) -> tuple[str, str]:
+    """The CLI's ``main`` on ``store``, in this process: output and errors, exit code checked."""
+    with pytest.raises(SystemExit) as done:
+        main(["--store", str(store), *args])
+        raise SystemExit(0)
+    out, err = capsys.readouterr()
+    assert done.value.code == code, err
+    return out, err

@@ -9,10 +9,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from support import snapshot
+from support import main_on, snapshot
 
 from chronicle import vocabulary
-from chronicle.cli import cli, main
+from chronicle.cli import cli
 
 MINI = str(Path(__file__).parent / "fixtures" / "mini.ndjson")
 
@@ -20,12 +20,7 @@ MINI = str(Path(__file__).parent / "fixtures" / "mini.ndjson")
 @pytest.fixture
 def run(store_path: Path, capsys):
     def invoke(*args: str, code: int = 0) -> tuple[str, str]:
-        with pytest.raises(SystemExit) as done:
-            main(["--store", str(store_path), *args])
-            raise SystemExit(0)
-        out, err = capsys.readouterr()
-        assert done.value.code == code, err
-        return out, err
+        return main_on(capsys, store_path, *args, code=code)
 
     return invoke
 

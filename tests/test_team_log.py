@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 from psycopg.conninfo import conninfo_to_dict
-from support import log_rows
+from support import log_rows, main_on
 
 from chronicle.chain import entry_hash
-from chronicle.cli import main
 from chronicle.schema import LOG_COLUMN_LIST
 
 MINI = str(Path(__file__).parent / "fixtures" / "mini.ndjson")
@@ -28,12 +27,7 @@ def run(capsys) -> Run:
     """``run(store, *args, code=0)``: the CLI on one analyst's store."""
 
     def invoke(store: Path, *args: str, code: int = 0) -> tuple[str, str]:
-        with pytest.raises(SystemExit) as done:
-            main(["--store", str(store), *args])
-            raise SystemExit(0)
-        out, err = capsys.readouterr()
-        assert done.value.code == code, err
-        return out, err
+        return main_on(capsys, store, *args, code=code)
 
     return invoke
 
