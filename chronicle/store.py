@@ -113,9 +113,34 @@ class Store:
             conn = cls._connect(path, readonly)
             store = cls(conn, path, readonly)
             store._prepare_schema(create, force_rebuild)
+            if readonly and store._views_out_of_date():
+                store.close()
+                cls._migrate(path, force_rebuild)
+                return cls.open(path, readonly=True)
         except sqlite3.DatabaseError as err:
             raise StoreError(_describe_sqlite(err, path)) from None
         return store
+
+    def _views_out_of_date(self) -> bool:
+        """Projections made by another chronicle (a store of an earlier version)."""
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        return "log" in tables and self._projection_version() != PROJECTION_VERSION
+
+    @classmethod
+    def _migrate(cls, path: Path, force_rebuild: bool) -> None:
+        """Bring a store of an earlier version up to date before a read answers from it.
+
+        A reading command's queries are written for this version's projections: read
+        from an older layout they would fail, or answer from rows made by other rules.
+        So the first open of such a store, read-only or not, rebuilds its views, as
+        a writable open always has; a store the user may not write is refused.
+        """
+        if not os.access(path, os.W_OK):
+            raise StoreError(
+                f"{path} was made by another version of chronicle and its views must be "
+                "rebuilt, but the file is read-only here; run chronicle rebuild as its owner"
+            )
+        cls.open(path, force_rebuild=force_rebuild).close()
 
     @staticmethod
     def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
@@ -388,8 +413,18 @@ class Store:
         )
 
     def _drop_projections(self) -> None:
-        for kind, name in PROJECTION_OBJECTS:
-            self.conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
+        """Drop each projection object as whatever kind the store holds it as.
+
+        An earlier version may have kept as a table what this one makes a view (or
+        the other way round): dropping by the kind this version makes would fail.
+        """
+        found = self.conn.execute(
+            "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')"
+        )
+        kinds = dict(found.fetchall())
+        for _, name in PROJECTION_OBJECTS:  # views first: they read the tables
+            if name in kinds:
+                self.conn.execute(f"DROP {kinds[name].upper()} {name}")
 
     def _replay(self) -> int:
         """Apply every logged entry to empty projections."""

@@ -399,6 +399,17 @@ def test_import_figures_count_every_entry(harness_report: dict[str, Any]) -> Non
     assert figures["chronicle rebuild"]["details"]["entries"] == HARNESS_SIZE
     assert figures["chronicle verify"]["details"]["entries"] == HARNESS_SIZE
     assert figures["chronicle import"]["details"]["synchronous"] == 2  # FULL
+    tenth = figures["import, first tenth alone"]
+    assert tenth["details"]["entries"] == HARNESS_SIZE // 10
+    flat = figures["chronicle import, vs its first tenth (flat)"]
+    assert flat["value"] == figures["chronicle import"]["value"]
+    assert flat["reference"] == tenth["value"]
+
+
+def test_disk_with_full_text_counts_more_than_without(harness_report: dict[str, Any]) -> None:
+    figures = {row["figure"]: row for row in harness_report["figures"]}
+    without = figures["chronicle disk, FTS excluded"]["value"]
+    assert figures["chronicle disk, FTS included"]["value"] > without
 
 
 def _hooks(bench: dict[str, ModuleType]) -> tuple[Any, ...]:
