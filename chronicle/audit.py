@@ -31,6 +31,7 @@ from chronicle.errors import StoreError
 from chronicle.projector import replay
 from chronicle.schema import (
     COMPARABLE_TABLES,
+    MEMBER_VIEWS,
     PROJECTION_TABLES,
     PROJECTION_VERSION,
     definitions,
@@ -148,7 +149,8 @@ def compare_with_log(path: Path, scratch_dir: str | None = None) -> Disagreement
             try:
                 found = quick_check(conn, "live")
                 if found is None:
-                    for statement in statements(PROJECTION_TABLES):
+                    # The views the full-text index reads its documents through.
+                    for statement in statements(PROJECTION_TABLES + MEMBER_VIEWS):
                         conn.execute(statement)
                     with collector_paused():
                         replay(conn, "live.log")
@@ -189,7 +191,9 @@ def _first_difference(conn: sqlite3.Connection) -> Disagreement | None:
     ).fetchone()
     # The order is renumbered before use when marked stale; when marked fresh the app
     # pages by it, so it must be right.
-    tables = [*COMPARABLE_TABLES, "events_fts", *(["timeline_order"] if fresh and fresh[0] else [])]
+    # The full-text documents are a view over these tables; the index itself is
+    # compared term by term below.
+    tables = [*COMPARABLE_TABLES, *(["timeline_order"] if fresh and fresh[0] else [])]
     for table in tables:
         found = _compare_table(conn, table)
         if found is not None:
@@ -268,13 +272,10 @@ def _layout(conn: sqlite3.Connection, table: str) -> tuple[list[str], list[str],
     """The columns read, the order they are compared in, and the column naming the subject.
 
     A table's primary key orders it; one without a key is ordered by every column,
-    as a multiset. ``events`` keeps its rowid (the full-text index's key), and the
-    full-text table is read by rowid, document by document.
+    as a multiset. ``events`` keeps its rowid (the full-text index's key).
     """
     info = conn.execute(f"PRAGMA main.table_info({table})").fetchall()
     names = [row[1] for row in info]
-    if table == "events_fts":
-        return ["rowid", *names], ["rowid"], "event_id"
     key = [row[1] for row in sorted(info, key=lambda r: r[5]) if row[5]]
     columns = ["rowid", *names] if table == "events" else names
     subject = next((name for name in names if name in SUBJECT_COLUMNS), None)

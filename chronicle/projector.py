@@ -27,10 +27,6 @@ from chronicle.vocabulary import ENTRY_TYPES
 
 FLUSH_EVERY = 4096  # entries; bounds the memory a long import holds between flushes
 
-# Indexes a batch reads through while it writes (an event's old actors and citations
-# are deleted by event id): a bulk write keeps them, all others wait for its end.
-WRITE_LOOKUPS = frozenset({"event_actors_event", "event_citations_event"})
-
 
 _json = canonical_json
 
@@ -106,27 +102,42 @@ _REFRESH_COUNTS = (
     WHERE events.event_id = d.event_id""",
 )
 
-# CROSS JOIN fixes the join order: from the few touched events into the million
-# others. Left to itself the planner, knowing nothing of the temp table's size,
-# scanned every event on every append (224 ms per single append at 1M entries).
-_FTS_DELETE = """
-DELETE FROM events_fts WHERE rowid IN
-    (SELECT e.rowid FROM temp.dirty_text d CROSS JOIN events e ON e.event_id = d.event_id)
+# The full-text index keeps no copy of its documents (they are composed by the
+# events_fts_docs view): a document is taken out by giving FTS5 the very text it
+# indexed, read before any of its inputs change, and put back once they have.
+_FTS_COLUMNS = "rowid, event_id, title, summary, quotes, places, actors"
+_FTS_UNINDEX = f"""
+INSERT INTO events_fts (events_fts, {_FTS_COLUMNS})
+SELECT 'delete', {_FTS_COLUMNS} FROM events_fts_docs
+WHERE event_id IN (SELECT value FROM json_each(?))
+"""
+_FTS_INDEX = f"""
+INSERT INTO events_fts ({_FTS_COLUMNS})
+SELECT {_FTS_COLUMNS} FROM events_fts_docs WHERE event_id IN (SELECT event_id FROM temp.dirty_text)
 """
 
-_NAMES = """(SELECT n.name || ' ' || coalesce((SELECT group_concat(x.alias, ' ')
-    FROM entity_aliases x WHERE x.entity_id = n.entity_id), '')
-    FROM entities n WHERE n.entity_id = {ref})"""
+_FTS_INDEX_ALL = (
+    f"INSERT INTO events_fts ({_FTS_COLUMNS}) SELECT {_FTS_COLUMNS} FROM events_fts_docs"
+)
 
-_FTS_INSERT = f"""
-INSERT INTO events_fts (rowid, event_id, title, summary, quotes, places, actors)
-SELECT e.rowid, e.event_id, e.title, e.summary,
-    (SELECT group_concat(coalesce(c.quote, '') || ' ' || coalesce(c.named_as, ''), ' ')
-       FROM event_citations c WHERE c.event_id = e.event_id),
-    {_NAMES.format(ref="e.place_id")},
-    (SELECT group_concat({_NAMES.format(ref="a.entity_id")}, ' ')
-       FROM event_actors a WHERE a.event_id = e.event_id)
-FROM temp.dirty_text d CROSS JOIN events e ON e.event_id = d.event_id
+
+def reindex_every_document(conn: sqlite3.Connection) -> None:
+    """Make the full-text index anew from the documents its view composes now.
+
+    For a copy whose rows were deleted or renumbered behind the index's back. FTS5's
+    own 'rebuild' cannot do it: it refuses a content view that reads json_each.
+    """
+    conn.execute("INSERT INTO events_fts (events_fts) VALUES ('delete-all')")
+    conn.execute(_FTS_INDEX_ALL)
+
+
+# The entity -> event keys of events whose actors change, read from their current
+# version before it is closed.
+_DROP_ACTOR_KEYS = """
+DELETE FROM event_actor_keys WHERE (entity_id, event_id) IN (
+    SELECT json_extract(a.value, '$.entity'), v.event_id
+    FROM event_versions v, json_each(v.actors) a
+    WHERE v.event_id IN (SELECT value FROM json_each(?)) AND v.to_seq IS NULL)
 """
 
 
@@ -154,7 +165,6 @@ class _Unflushed:
 
     sources: list[tuple] = field(default_factory=list)
     entities: list[tuple] = field(default_factory=list)
-    aliases: list[tuple] = field(default_factory=list)
     locations: list[tuple] = field(default_factory=list)  # (lat, lon, entity_id)
     close_versions: list[tuple] = field(default_factory=list)  # (to_seq, event_id) in SQLite
     versions: dict[tuple[str, int], list] = field(default_factory=dict)
@@ -174,6 +184,10 @@ class Projector:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.dirty_text: set[str] = set()  # events whose full-text document is redone
+        self._unindexed: set[str] = set()  # out of the full-text index until finish
+        # Aliases wait for finish: every document taken out of the index before then
+        # must read the aliases it was indexed with.
+        self._alias_rows: list[tuple[str, str, int]] = []
         self.dirty_claims: set[str] = set()  # events whose counts and disputes are redone
         self.order_changed = False
         self._entities: dict[str, tuple[str, str]] = {}
@@ -199,7 +213,7 @@ class Projector:
         """
         if self._dropped:
             return
-        self._dropped = [name for name in projection_indexes() if name not in WRITE_LOOKUPS]
+        self._dropped = list(projection_indexes())
         for name in self._dropped:
             self.conn.execute(f"DROP INDEX {name}")
 
@@ -347,7 +361,7 @@ class Projector:
             (d["entity_id"], d["kind"], d["name"], d.get("description"),
              d.get("lat"), d.get("lon"), seq)
         )  # fmt: skip
-        self._pending.aliases.extend((d["entity_id"], alias, seq) for alias in d["aliases"])
+        self._alias_rows.extend((d["entity_id"], alias, seq) for alias in d["aliases"])
         self._entities[d["entity_id"]] = (d["kind"], d["name"])
         return []
 
@@ -356,7 +370,7 @@ class Projector:
         return []
 
     def _entity_aliased(self, seq: int, d: dict[str, Any], _v: int) -> list[str]:
-        self._pending.aliases.append((d["entity_id"], d["alias"], seq))
+        self._alias_rows.append((d["entity_id"], d["alias"], seq))
         self._aliased.add(d["entity_id"])  # its events' search text is redone at finish
         return []
 
@@ -509,9 +523,9 @@ class Projector:
     def flush(self) -> None:
         """Send every waiting row to SQLite, one executemany per table."""
         p, many = self._pending, self.conn.executemany
+        self._before_changes(p)
         many("INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?)", p.sources)
         many("INSERT INTO entities VALUES (?,?,?,?,?,?,?)", p.entities)
-        many("INSERT OR IGNORE INTO entity_aliases VALUES (?, ?, ?)", p.aliases)
         many("UPDATE entities SET lat = ?, lon = ? WHERE entity_id = ?", p.locations)
         many(
             "UPDATE event_versions SET to_seq = ? WHERE event_id = ? AND to_seq IS NULL",
@@ -533,6 +547,22 @@ class Projector:
         self._claims.clear()
         self._current_version.clear()
         self._current_claim.clear()
+
+    def _before_changes(self, p: _Unflushed) -> None:
+        """Take out what the rows about to change were read into: documents, actor keys."""
+        self._unindex(self.dirty_text - self._unindexed)
+        if p.replace_members:
+            self.conn.execute(_DROP_ACTOR_KEYS, (json.dumps(sorted(p.replace_members)),))
+
+    def _unindex(self, event_ids: set[str]) -> None:
+        """Take these events' documents out of the full-text index until finish.
+
+        Only events already in SQLite are in the index (one asserted in this batch
+        is not yet): the statement finds no document for the others.
+        """
+        if event_ids:
+            self.conn.execute(_FTS_UNINDEX, (json.dumps(sorted(event_ids)),))
+            self._unindexed |= event_ids
 
     def _write_events(self) -> None:
         inserts, updates = [], []
@@ -559,23 +589,13 @@ class Projector:
         return self.conn.execute("SELECT coalesce(max(rowid), 0) FROM events").fetchone()[0]
 
     def _write_members(self) -> None:
-        p = self._pending
-        gone = [(e,) for e in p.replace_members]
-        self.conn.executemany("DELETE FROM event_actors WHERE event_id = ?", gone)
-        self.conn.executemany("DELETE FROM event_citations WHERE event_id = ?", gone)
-        actors: list[tuple[Any, ...]] = []
-        citations: list[tuple[Any, ...]] = []
-        for event_id, state in p.members.items():
-            actors.extend(
-                (event_id, a["entity"], self._known_name(a["entity"]), a.get("role"))
-                for a in state["actors"]
-            )
-            citations.extend(
-                (event_id, c["source"], c.get("quote"), c.get("locator"), c.get("named_as"))
-                for c in state["citations"]
-            )
-        self.conn.executemany("INSERT INTO event_actors VALUES (?, ?, ?, ?)", actors)
-        self.conn.executemany("INSERT INTO event_citations VALUES (?, ?, ?, ?, ?)", citations)
+        """The entity -> event keys of the events whose actors are new or changed."""
+        keys = {
+            (event_id, a["entity"])
+            for event_id, state in self._pending.members.items()
+            for a in state["actors"]
+        }
+        self.conn.executemany("INSERT INTO event_actor_keys VALUES (?, ?)", sorted(keys))
 
     # --- finishing a batch ----------------------------------------------------------
 
@@ -584,25 +604,38 @@ class Projector:
         self.flush()
         self._restore_indexes()
         self._fill_dirty("dirty_claims", self.dirty_claims)
-        self._fill_dirty("dirty_text", self.dirty_text)
-        if self._aliased:
-            self.conn.execute(
-                "INSERT OR IGNORE INTO temp.dirty_text SELECT event_id FROM event_actors "
-                "WHERE entity_id IN (SELECT value FROM json_each(?1)) "
-                "UNION SELECT event_id FROM events "
-                "WHERE place_id IN (SELECT value FROM json_each(?1))",
-                (json.dumps(sorted(self._aliased)),),
-            )
-        for statement in (*_REFRESH_COUNTS, _FTS_DELETE, _FTS_INSERT):
+        self._write_aliases()
+        self._fill_dirty("dirty_text", self._unindexed)
+        for statement in (*_REFRESH_COUNTS, _FTS_INDEX):
             self.conn.execute(statement)
         self.dirty_text.clear()
+        self._unindexed.clear()
         self.dirty_claims.clear()
-        self._aliased.clear()
         meta = [("checkpoint", checkpoint)]
         if self.order_changed:
             meta.append(("order_fresh", 0))
             self.order_changed = False
         self.conn.executemany("INSERT OR REPLACE INTO projection_meta VALUES (?, ?)", meta)
+
+    def _write_aliases(self) -> None:
+        """Write the batch's aliases, first taking out the documents that gain them.
+
+        An alias is searchable text of every event with its entity as an actor or
+        as the place: those documents leave the index with the names they had.
+        """
+        if self._aliased:
+            named = self.conn.execute(
+                "SELECT event_id FROM event_actor_keys "
+                "WHERE entity_id IN (SELECT value FROM json_each(?1)) "
+                "UNION SELECT event_id FROM events "
+                "WHERE place_id IN (SELECT value FROM json_each(?1))",
+                (json.dumps(sorted(self._aliased)),),
+            )
+            self._unindex({r[0] for r in named} - self._unindexed)
+            self._aliased.clear()
+        self.conn.executemany("INSERT OR IGNORE INTO entity_aliases VALUES (?, ?, ?)",
+                              self._alias_rows)  # fmt: skip
+        self._alias_rows = []
 
     def _fill_dirty(self, table: str, ids: set[str]) -> None:
         self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (event_id TEXT PRIMARY KEY)")

@@ -23,7 +23,10 @@ import sqlite3
 #    full-text index names the tables it indexes; the timeline view has the rowid.
 # 7: the events' place index carries their status, so a map counts a view's events per
 #    place from the index alone (280 -> 20 ms at 100k events).
-PROJECTION_VERSION = 7
+# 8: the full-text index keeps no copy of its documents (external content: a view
+#    composes each from the rows already written); event_actors and event_citations
+#    are views over the current version's JSON, with a narrow entity -> event key table.
+PROJECTION_VERSION = 8
 
 # SQL twin of rules.timeline_key: NULL earliest first, NULL latest (open end) last.
 TIMELINE_ORDER = "{p}earliest, coalesce({p}latest, '9999-12-31'), {p}event_id"
@@ -127,15 +130,12 @@ CREATE TABLE event_versions (
     PRIMARY KEY (event_id, version)
 );
 CREATE INDEX event_versions_span ON event_versions (from_seq, to_seq);
-CREATE TABLE event_actors (
-    event_id TEXT NOT NULL, entity_id TEXT NOT NULL, name TEXT NOT NULL, role TEXT
-);
-CREATE INDEX event_actors_event ON event_actors (event_id);
-CREATE INDEX event_actors_entity ON event_actors (entity_id);
-CREATE TABLE event_citations (
-    event_id TEXT NOT NULL, source_id TEXT NOT NULL, quote TEXT, locator TEXT, named_as TEXT
-);
-CREATE INDEX event_citations_event ON event_citations (event_id);
+-- Which events each entity takes part in (their current version): what an actor
+-- filter reads. The actors and citations themselves are the version's JSON, read
+-- through the event_actors and event_citations views.
+CREATE TABLE event_actor_keys (
+    event_id TEXT NOT NULL, entity_id TEXT NOT NULL, PRIMARY KEY (entity_id, event_id)
+) WITHOUT ROWID;
 CREATE TABLE event_links (
     event_id TEXT NOT NULL, relation TEXT NOT NULL, target_id TEXT NOT NULL, seq INTEGER NOT NULL
 );
@@ -167,9 +167,11 @@ CREATE INDEX dispute_groups_disputed ON dispute_groups (event_id, property, abou
 -- without, at a million entries. Levels still merge when 16 segments pile up.
 CREATE VIRTUAL TABLE events_fts USING fts5 (
     -- The index of content="events" and content="timeline", keyed by the events'
-    -- rowid (it keeps its own copy of the text it indexes): sqlite-utils and
-    -- Datasette find a table's full-text index by these words.
+    -- rowid: sqlite-utils and Datasette find a table's full-text index by these
+    -- words. It keeps no copy of the text: each document is composed by the view
+    -- events_fts_docs from rows already written (451 bytes an entry at 100k).
     event_id UNINDEXED, title, summary, quotes, places, actors,
+    content = 'events_fts_docs',
     tokenize = 'unicode61 remove_diacritics 2'
 );
 INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 0);
@@ -252,7 +254,47 @@ ORDER BY {timeline_order("e.")};
 """
 
 
-VIEWS = f"""
+# An entity's searchable names: its name, then its aliases in alias order.
+_SEARCH_NAMES = """(SELECT n.name || ' ' || coalesce((SELECT group_concat(x.alias, ' ')
+    FROM entity_aliases x WHERE x.entity_id = n.entity_id), '')
+    FROM entities n WHERE n.entity_id = {ref})"""
+
+# The members of an event's current version, one row per element of its JSON list.
+_CURRENT_MEMBERS = """event_versions {v}, json_each({v}.{column}) {j}
+    WHERE {v}.event_id = {event} AND {v}.to_seq IS NULL"""
+
+# What the full-text index holds for each event, composed from rows already written.
+# The index keeps no copy, so a document taken out of it must be read here before
+# any of its inputs change (the projector does so at each flush): the event's title,
+# summary and place, its current version's actors and citations, their entities'
+# names and aliases.
+MEMBER_VIEWS = f"""
+CREATE VIEW event_actors AS
+SELECT v.event_id, json_extract(a.value, '$.entity') AS entity_id, n.name,
+       json_extract(a.value, '$.role') AS role
+FROM event_versions v, json_each(v.actors) a
+JOIN entities n ON n.entity_id = json_extract(a.value, '$.entity')
+WHERE v.to_seq IS NULL;
+CREATE VIEW event_citations AS
+SELECT v.event_id, json_extract(c.value, '$.source') AS source_id,
+       json_extract(c.value, '$.quote') AS quote, json_extract(c.value, '$.locator') AS locator,
+       json_extract(c.value, '$.named_as') AS named_as
+FROM event_versions v, json_each(v.citations) c
+WHERE v.to_seq IS NULL;
+CREATE VIEW events_fts_docs AS
+SELECT e.rowid AS rowid, e.event_id, e.title, e.summary,
+    (SELECT group_concat(coalesce(json_extract(c.value, '$.quote'), '') || ' '
+                         || coalesce(json_extract(c.value, '$.named_as'), ''), ' ')
+     FROM {_CURRENT_MEMBERS.format(v="cv", column="citations", j="c", event="e.event_id")}
+    ) AS quotes,
+    {_SEARCH_NAMES.format(ref="e.place_id")} AS places,
+    (SELECT group_concat({_SEARCH_NAMES.format(ref="json_extract(a.value, '$.entity')")}, ' ')
+     FROM {_CURRENT_MEMBERS.format(v="av", column="actors", j="a", event="e.event_id")}
+    ) AS actors
+FROM events e;
+"""
+
+VIEWS = f"""{MEMBER_VIEWS}
 CREATE VIEW claims AS
 SELECT claim_id, event_id, claimant, property, about, low, best, high, unit, value_text,
        source_id, quote, rank, status, asserted_seq, version, from_seq
@@ -267,6 +309,9 @@ FROM event_touches t JOIN log l ON l.seq = t.seq;
 """
 
 PROJECTION_OBJECTS = (
+    ("view", "events_fts_docs"),
+    ("view", "event_citations"),
+    ("view", "event_actors"),
     ("view", "history"),
     ("view", "timeline"),
     ("view", "disputes"),
@@ -278,8 +323,7 @@ PROJECTION_OBJECTS = (
     ("table", "event_touches"),
     ("table", "claim_versions"),
     ("table", "event_links"),
-    ("table", "event_citations"),
-    ("table", "event_actors"),
+    ("table", "event_actor_keys"),
     ("table", "event_versions"),
     ("table", "events"),
     ("table", "entity_aliases"),
@@ -299,6 +343,7 @@ LOG_COLUMN_LIST = ", ".join(LOG_COLUMNS)  # the same, as a statement spells them
 # public SQL interface: the sqlite export leaves them out.
 INTERNAL_TABLES = (
     "projection_meta", "event_touches", "timeline_order", "event_keys", "dispute_groups",
+    "event_actor_keys",
 )  # fmt: skip
 
 # The tables a rebuild must reproduce row for row (FTS and the lazy order excluded:
@@ -309,8 +354,7 @@ COMPARABLE_TABLES = (
     "entity_aliases",
     "events",
     "event_versions",
-    "event_actors",
-    "event_citations",
+    "event_actor_keys",
     "event_links",
     "claim_versions",
     "event_touches",

@@ -11,6 +11,7 @@ the chain first and refuses a broken one.
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -28,6 +29,15 @@ from chronicle.store import Store
 # Every table a reader sees through a view or reads directly, with the full-text index
 # and the paging order.
 PUBLIC_TABLES = (*COMPARABLE_TABLES, "events_fts", "timeline_order")
+
+# How the last row of each table is found: by rowid, but for tables without one.
+ROW_KEYS = {"event_touches": "event_id || seq", "event_actor_keys": "entity_id || event_id"}
+
+
+def edited_columns(path: Path, table: str) -> list[str]:
+    """The columns a reader sees the stored value of: the full-text index keeps no event id
+    (UNINDEXED, read back through its documents' view), so there is none to edit there."""
+    return [c for c in columns(path, table) if (table, c) != ("events_fts", "event_id")]
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +83,11 @@ def assert_caught(path: Path, table: str, where: str = "") -> str:
     outcome = verify(path, "--projections")
     assert outcome.code == 1, outcome
     line = outcome.err.strip()
-    assert line.startswith(f"error: projection {table} differs from the log at {where}"), line
+    # The full-text index keeps only words (its documents are a view): it names the word.
+    words = r" in its word index \('[^']*'\)" if table == "events_fts" else ""
+    assert re.match(
+        f"error: projection {table} differs from the log{words} at {re.escape(where)}", line
+    ), line
     assert line.endswith("; run chronicle rebuild") and "\n" not in line
     return line
 
@@ -114,11 +128,11 @@ def _changed(column: str) -> str:
 
 def test_an_edited_cell_in_any_column_of_any_public_table(seeded: Path, tmp_path: Path) -> None:
     """Every column of every table: the check covers the whole of what readers see."""
-    cells = [(table, column) for table in PUBLIC_TABLES for column in columns(seeded, table)]
+    cells = [(table, column) for table in PUBLIC_TABLES for column in edited_columns(seeded, table)]
     for n, (table, column) in enumerate(cells):
         copy = tmp_path / f"{n}.db"
         shutil.copy(seeded, copy)
-        key = "rowid" if table != "event_touches" else "event_id || seq"
+        key = ROW_KEYS.get(table, "rowid")
         edit(
             copy,
             f"UPDATE {table} SET {column} = {_changed(column)} "
@@ -132,8 +146,11 @@ def test_an_edited_cell_in_any_column_of_any_public_table(seeded: Path, tmp_path
 
 @pytest.mark.parametrize("table", PUBLIC_TABLES)
 def test_an_edited_cell_is_caught_through_the_command_and_repaired(path: Path, table: str) -> None:
-    column = next(c for c in columns(path, table) if c not in audit.SUBJECT_COLUMNS)
-    key = "rowid" if table != "event_touches" else "event_id || seq"
+    column = next(
+        (c for c in edited_columns(path, table) if c not in audit.SUBJECT_COLUMNS),
+        "entity_id",  # a table of keys alone: the entity a row names
+    )
+    key = ROW_KEYS.get(table, "rowid")
     edit(path, f"UPDATE {table} SET {column} = {_changed(column)} "
                f"WHERE {key} = (SELECT max({key}) FROM {table})")  # fmt: skip
     assert_caught(path, table)
@@ -141,22 +158,22 @@ def test_an_edited_cell_is_caught_through_the_command_and_repaired(path: Path, t
 
 
 def test_a_deleted_row(path: Path) -> None:
+    """An actor's key gone: the actor filter no longer finds the event."""
     with contextlib.closing(sqlite3.connect(path)) as conn:
         key = conn.execute(
-            "SELECT e.rowid FROM event_actors a JOIN events e USING (event_id) "
+            "SELECT e.rowid FROM event_actor_keys a JOIN events e USING (event_id) "
             "ORDER BY a.event_id DESC LIMIT 1"
         ).fetchone()[0]
     event_id, title = event_at(path, key)
-    last_actor = "SELECT max(rowid) FROM event_actors WHERE event_id = ?"
-    edit(path, f"DELETE FROM event_actors WHERE rowid = ({last_actor})", args=(event_id,))
-    line = assert_caught(path, "event_actors", f"event {event_id} ({title})")
+    edit(path, "DELETE FROM event_actor_keys WHERE event_id = ?", args=(event_id,))
+    line = assert_caught(path, "event_actor_keys", f"event {event_id} ({title})")
     assert line.endswith(f"({title}); run chronicle rebuild")
     assert_repaired(path)
 
 
 def test_an_inserted_row_about_an_event_the_log_never_held(path: Path) -> None:
-    edit(path, "INSERT INTO event_citations VALUES ('ev:forged', 'src:x', 'a quote', NULL, NULL)")
-    line = assert_caught(path, "event_citations", "event ev:forged")
+    edit(path, "INSERT INTO event_links VALUES ('ev:forged', 'follows', 'ev:x', 1)")
+    line = assert_caught(path, "event_links", "event ev:forged")
     assert "(" not in line.split("ev:forged")[1].split(";")[0]  # no title: the log has none
     assert_repaired(path)
 
@@ -197,14 +214,13 @@ def test_an_edited_full_text_row(path: Path) -> None:
 
 
 def test_an_index_edited_under_intact_documents(path: Path) -> None:
-    """Words slipped into the search index, the document put back: search finds a forgery."""
+    """Words slipped into the search index, whose documents are a view of intact rows:
+    search finds a forgery that no table shows."""
     event_id, title = event_at(path, 2)
     with contextlib.closing(sqlite3.connect(path)) as conn:
         summary = conn.execute("SELECT summary FROM events_fts WHERE rowid = 2").fetchone()[0]
     edit(path, "UPDATE events_fts SET summary = 'forged words' WHERE rowid = 2")
     with contextlib.closing(sqlite3.connect(path)) as conn:
-        conn.execute("UPDATE events_fts_content SET c2 = ? WHERE id = 2", (summary,))
-        conn.commit()
         assert (
             conn.execute("SELECT summary FROM events_fts WHERE rowid = 2").fetchone()[0] == summary
         )

@@ -23,6 +23,7 @@ from chronicle import queries
 from chronicle.errors import ChronicleError
 from chronicle.exporters import files
 from chronicle.exporters.rows import Scope
+from chronicle.projector import reindex_every_document
 from chronicle.schema import INTERNAL_TABLES, PROJECTION_OBJECTS
 from chronicle.store import Store
 
@@ -167,9 +168,11 @@ def write_sqlite(
             info = _snapshot_info(copy, scope)
             if scope.narrowing is not None:
                 _keep_only(copy, scope.narrowing)
+                reindex_every_document(copy)
             _detach_from_log(copy)
             count = copy.execute("SELECT count(*) FROM timeline").fetchone()[0]
             _write_info(copy, {**info, "events_in_timeline": count})
+            copy.execute("CREATE TEMP TABLE keyed AS SELECT rowid AS key, event_id FROM events")
             copy.commit()
             copy.execute("VACUUM")
             _align_fts(copy)
@@ -248,6 +251,7 @@ def _event_tables(copy: sqlite3.Connection) -> list[str]:
         name
         for kind, name in PROJECTION_OBJECTS
         if kind == "table"
+        and name != FTS_TABLE  # made anew from what is kept
         and any(row[1] == "event_id" for row in copy.execute(f"PRAGMA table_info({name})"))
     ]
 
@@ -274,27 +278,18 @@ def _write_info(copy: sqlite3.Connection, info: dict[str, Any]) -> None:
 
 
 def _align_fts(copy: sqlite3.Connection) -> None:
-    """Re-key the full-text index if a VACUUM renumbered the events' rowids.
+    """Re-index the full text if a VACUUM renumbered the events' rowids.
 
     SQLite may renumber the rowids of a table without an INTEGER PRIMARY KEY on
-    VACUUM; search hits are matched on rowid, so they must agree.
+    VACUUM; the index is keyed by them (its documents are read by rowid), so they
+    are compared with those noted before (``temp.keyed``).
     """
-    (wrong,) = copy.execute(
-        f"SELECT count(*) FROM {FTS_TABLE} f LEFT JOIN events e ON e.rowid = f.rowid "
-        "WHERE e.event_id IS NOT f.event_id"
+    (moved,) = copy.execute(
+        "SELECT count(*) FROM events e LEFT JOIN temp.keyed k ON k.key = e.rowid "
+        "WHERE k.event_id IS NOT e.event_id"
     ).fetchone()
-    if not wrong:
-        return
-    columns = [r[1] for r in copy.execute(f"PRAGMA table_info({FTS_TABLE})")]
-    (ddl,) = copy.execute("SELECT sql FROM sqlite_master WHERE name = ?", (FTS_TABLE,)).fetchone()
-    copy.execute(ddl.replace(FTS_TABLE, "fts_rekeyed", 1))
-    names = ", ".join(f"f.{c}" for c in columns)
-    copy.execute(
-        f"INSERT INTO fts_rekeyed (rowid, {', '.join(columns)}) SELECT e.rowid, {names} "
-        f"FROM {FTS_TABLE} f JOIN events e ON e.event_id = f.event_id"
-    )
-    copy.execute(f"DROP TABLE {FTS_TABLE}")
-    copy.execute(f"ALTER TABLE fts_rekeyed RENAME TO {FTS_TABLE}")
+    if moved:
+        reindex_every_document(copy)
 
 
 # --- Datasette metadata --------------------------------------------------------------------

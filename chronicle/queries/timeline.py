@@ -190,7 +190,7 @@ _FTS_MATCHES = f"SELECT x.event_id FROM event_keys x WHERE x.key IN ({_FTS_KEYS}
 def _actor_clause(as_of: int | None, name: str) -> str:
     ids = f"(SELECT value FROM json_each(:{name}))"
     if as_of is None:
-        return f"t.event_id IN (SELECT event_id FROM event_actors WHERE entity_id IN {ids})"
+        return f"t.event_id IN (SELECT event_id FROM event_actor_keys WHERE entity_id IN {ids})"
     return (
         "EXISTS (SELECT 1 FROM event_versions av, json_each(av.actors) j "
         f"WHERE av.event_id = t.event_id AND {as_of_span('av')} "
