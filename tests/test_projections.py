@@ -203,3 +203,23 @@ def test_every_entry_type_has_exactly_one_projector_handler(monkeypatch) -> None
     monkeypatch.delitem(projector.HANDLERS, "claim.ranked")
     with pytest.raises(ImportError, match=r"missing \['claim.ranked'\]"):
         projector._check_handlers()
+
+
+def _full_scans(conn: sqlite3.Connection, sql: str, args: object = ()) -> list[str]:
+    """The steps of a statement's plan that read a whole stored table (json_each aside)."""
+    plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", args)]
+    return [step for step in plan if step.startswith("SCAN") and "VIRTUAL TABLE" not in step]
+
+
+def test_full_text_and_actor_key_upkeep_read_through_keys(mini_store: Store) -> None:
+    """What each append runs to keep the index and the actor keys reads only the events
+    it is about: a scan of every event or version would cost each append the store's size."""
+    conn = mini_store.conn
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS dirty_text (event_id TEXT PRIMARY KEY)")
+    ids = '["ev:kidal"]'
+    for statement in (projector._FTS_UNINDEX, projector._DROP_ACTOR_KEYS):
+        assert _full_scans(conn, statement, (ids,)) == [], statement
+    assert _full_scans(conn, projector._FTS_INDEX) == []
+    sql, params = queries.filtered_events_sql(conn, queries.TimelineFilter(actors=["JNIM"]))
+    assert _full_scans(conn, sql, params) == []
+    assert "event_actor_keys" in sql
