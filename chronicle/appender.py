@@ -68,10 +68,10 @@ class Appender:
     def _write_chunk(self, chunk: list[PendingEntry], result: AppendResult) -> None:
         logged = self._logged({item.entry_id for item in chunk})
         self._load_versions({item.subject for item in chunk} - self.versions.keys())
-        self.projector.expect_new(
-            {i.subject for i in chunk if i.entry_type == "event.asserted"},
-            {i.subject for i in chunk if i.entry_type == "claim.asserted"},
-        )
+        named = rules.Referenced()
+        for item in chunk:
+            named.add(item.entry_type, item.data)
+        self.projector.prefetch(named.events, named.claims, named.entities, named.sources)
         rows = []
         for item in chunk:
             if self._already_logged(item, logged):

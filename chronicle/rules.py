@@ -95,6 +95,45 @@ def check_references(entry_type: str, data: dict[str, Any], lookup: Lookup) -> N
             raise EntryError(f"claim {data['claim_id']!r} is {status}")
 
 
+class Referenced:
+    """The ids of each kind that ``check_references`` will ask a ``Lookup`` about."""
+
+    def __init__(self) -> None:
+        self.events: set[str] = set()
+        self.claims: set[str] = set()
+        self.entities: set[str] = set()
+        self.sources: set[str] = set()
+
+    def add(self, entry_type: str, data: dict[str, Any]) -> None:
+        """Note what an entry of ``entry_type`` names; a superset does no harm."""
+        kind = entry_type.partition(".")[0]
+        if kind == "event":
+            self.events.add(data["event_id"])
+            for key in ("into", "target"):
+                if key in data:
+                    self.events.add(data[key])
+            self._event_fields(data.get("changes", data))
+            self.sources.update(c["source"] for c in data.get("citations", ()))
+        elif kind == "claim":
+            self.claims.add(data["claim_id"])
+            if entry_type == "claim.asserted":
+                self.events.add(data["event_id"])
+                self.entities.add(data["claimant"])
+                self.sources.update((data["claimant"], data["source"]))
+                if data.get("about"):
+                    self.entities.add(data["about"])
+        elif kind == "entity":
+            self.entities.add(data["entity_id"])
+            self.sources.update(c["source"] for c in data.get("citations", ()))
+        else:
+            self.sources.add(data["source_id"])
+
+    def _event_fields(self, fields: dict[str, Any]) -> None:
+        if fields.get("place"):
+            self.entities.add(fields["place"])
+        self.entities.update(a["entity"] for a in fields.get("actors", ()))
+
+
 def _check_claim(data: dict[str, Any], lookup: Lookup) -> None:
     _new_subject(lookup.claim_status(data["claim_id"]), "claim", data["claim_id"])
     if lookup.event_status(data["event_id"]) is None:
