@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ from chronicle.upcasting import upcast
 from chronicle.vocabulary import ENTRY_TYPES
 
 FLUSH_EVERY = 4096  # entries; bounds the memory a long import holds between flushes
+REPLAY_CHUNK = 512  # log rows a replay reads, and looks up what they name, at once
 
 
 _json = canonical_json
@@ -228,10 +229,10 @@ class Projector:
 
     def prefetch(
         self,
-        events: set[str],
-        claims: set[str],
-        entities: set[str] = frozenset(),
-        sources: set[str] = frozenset(),
+        events: Set[str],
+        claims: Set[str],
+        entities: Set[str] = frozenset(),
+        sources: Set[str] = frozenset(),
     ) -> None:
         """Learn in one query per kind what a chunk's entries will ask about.
 
@@ -242,7 +243,7 @@ class Projector:
         100k-entry import's statements were corrections loading their event, another
         half were registrations checking that their id is new.
         """
-        unknown = events - self._events.keys() - self._absent_events
+        unknown: Set[str] = events - self._events.keys() - self._absent_events
         if unknown:
             found = self._load_events(unknown)
             self._events.update(found)
@@ -265,7 +266,7 @@ class Projector:
             )
             self._absent_sources |= unknown - self._sources
 
-    def _rows_in(self, select: str, column: str, ids: set[str]) -> sqlite3.Cursor:
+    def _rows_in(self, select: str, column: str, ids: Set[str]) -> sqlite3.Cursor:
         """``select`` narrowed to the rows whose ``column`` is one of ``ids``: one statement."""
         where = "WHERE" if " WHERE " not in select else "AND"
         return self.conn.execute(
@@ -336,7 +337,7 @@ class Projector:
     def _load_event(self, event_id: str) -> _Event | None:
         return self._load_events({event_id}).get(event_id)
 
-    def _load_events(self, event_ids: set[str]) -> dict[str, _Event]:
+    def _load_events(self, event_ids: Set[str]) -> dict[str, _Event]:
         rows = self._rows_in(
             f"SELECT v.event_id, v.{', v.'.join(_EVENT_COLS)}, v.actors, v.citations, "
             "e.version, e.updated_seq, e.created_seq FROM event_versions v "
@@ -370,7 +371,7 @@ class Projector:
                 self._claims[claim_id] = found
         return found
 
-    def _load_claims(self, claim_ids: set[str]) -> dict[str, _Claim]:
+    def _load_claims(self, claim_ids: Set[str]) -> dict[str, _Claim]:
         rows = self._rows_in(
             f"SELECT {', '.join(_CLAIM_COLS)}, claim_id FROM claim_versions WHERE to_seq IS NULL",
             "claim_id",
@@ -756,9 +757,20 @@ def replay(conn: sqlite3.Connection, log: str = "log") -> int:
     projector.go_bulk()  # before the log is read: an open read blocks DROP INDEX
     last = 0
     rows = conn.execute(f"SELECT seq, type, subject_version, schema, data FROM {log} ORDER BY seq")
-    for seq, entry_type, version, schema, data in rows:
-        projector.apply(seq, entry_type, upcast(entry_type, schema, json.loads(data)), version)
-        last = seq
+    while chunk := rows.fetchmany(REPLAY_CHUNK):
+        entries = [
+            (seq, entry_type, upcast(entry_type, schema, json.loads(data)), version)
+            for seq, entry_type, version, schema, data in chunk
+        ]
+        # The events and claims the chunk changes, loaded at once (see ``prefetch``).
+        named = rules.Referenced()
+        for _, entry_type, data, _ in entries:
+            if entry_type != "event.asserted" and entry_type != "claim.asserted":
+                named.add(entry_type, data)
+        projector.prefetch(named.events, named.claims)
+        for seq, entry_type, data, version in entries:
+            projector.apply(seq, entry_type, data, version)
+        last = chunk[-1][0]
     projector.finish(last)
     rebuild_order(conn)
     return last
