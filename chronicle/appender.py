@@ -1,8 +1,10 @@
 """One append transaction: numbering, hashing and writing entries to the log in chunks.
 
 Each chunk of entries costs two lookups (which ids are already logged, the current
-version of each subject) and one ``executemany`` into the log, instead of three
-statements per entry; the projector batches its own writes the same way. The
+version of each subject), one per kind of thing its entries name (``Projector.prefetch``)
+and one ``executemany`` into the log, instead of statements per entry; the projector
+batches its own writes the same way. The payload's canonical text comes encoded from
+the intake, so hashing it is the only work on it here. The
 caller owns the transaction, so a failure anywhere still leaves nothing behind.
 """
 
@@ -119,10 +121,10 @@ class Appender:
         if row is None:
             return False
         same = (row[0], row[1], row[2]) == (item.entry_type, item.subject, item.author)
-        logged = json.loads(row[3])
-        if "first_recorded_at" not in item.stored:
+        logged, stored = json.loads(row[3]), item.stored
+        if "first_recorded_at" not in stored:
             logged.pop("first_recorded_at", None)  # the same entry, re-stamped when it came
-        if not same or logged != item.stored:
+        if not same or logged != stored:
             raise EntryError(
                 f"{item.where}entry id {item.entry_id!r} is already in the log with other content"
             )
@@ -143,10 +145,9 @@ class Appender:
         recorded_at, first_recorded_at = next_stamp(
             self.last_time, item.recorded_at, restamp=self.restamp
         )
-        stored = item.stored
+        data_json = item.stored_json
         if first_recorded_at is not None:
-            stored = {**stored, "first_recorded_at": first_recorded_at}
-        data_json = canonical_json(stored)
+            data_json = canonical_json({**item.stored, "first_recorded_at": first_recorded_at})
         self.seq += 1
         digest = entry_hash(
             self.seq, item.entry_id, item.entry_type, item.subject, version,
