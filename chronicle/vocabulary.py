@@ -9,6 +9,7 @@ Reference checks (does that event exist?) need the store's state and live in
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import date
@@ -352,10 +353,16 @@ class Envelope(TypedDict):
     hash: NotRequired[Annotated[str, Field(pattern=HASH_PATTERN)]]
 
 
-ENVELOPE = TypeAdapter(Envelope)
-_ADAPTERS: dict[str, TypeAdapter[dict[str, Any]]] = {
-    name: TypeAdapter(model) for name, model in PAYLOADS.items()
-}
+# The validators are made on first use: making all thirteen at import took 55-80 ms of
+# every command's start-up, a read's or an export's too, which validate nothing.
+@functools.cache
+def _envelope() -> TypeAdapter[Envelope]:
+    return TypeAdapter(Envelope)
+
+
+@functools.cache
+def _payload(entry_type: str) -> TypeAdapter[dict[str, Any]]:
+    return TypeAdapter(PAYLOADS[entry_type])
 
 
 def describe(err: ValidationError, prefix: str) -> str:
@@ -371,7 +378,7 @@ def validate_envelope(raw: Any) -> Envelope:
     if not isinstance(raw, dict):
         raise EntryError("entry must be a JSON object")
     try:
-        return ENVELOPE.validate_python(raw)
+        return _envelope().validate_python(raw)
     except ValidationError as err:
         raise EntryError(describe(err, f"entry {raw.get('id', '?')!s:.60}: ")) from None
 
@@ -387,7 +394,7 @@ def validate_envelope_json(text: str) -> Envelope:
     readers differ at the edges (a lone surrogate, deep nesting).
     """
     try:
-        return ENVELOPE.validate_json(text)
+        return _envelope().validate_json(text)
     except ValidationError:
         pass
     try:
@@ -428,7 +435,7 @@ def validate_payload(entry_type: str, data: Any, prefix: str = "") -> dict[str, 
     """``prefix`` says where the payload came from ("entry X (type): data.") or is empty
     when the user typed the fields themselves and an entry id would mean nothing."""
     try:
-        return _ADAPTERS[entry_type].validate_python(data)
+        return _payload(entry_type).validate_python(data)
     except ValidationError as err:
         raise EntryError(describe(err, prefix)) from None
 
@@ -453,11 +460,11 @@ def payload_check(entry_type: str, data: dict[str, Any]) -> None:
 
 def interchange_schema() -> dict[str, Any]:
     """JSON Schema of one interchange line, with every payload type under $defs."""
-    schema = ENVELOPE.json_schema()
+    schema = _envelope().json_schema()
     defs = schema.setdefault("$defs", {})
     mapping = {}
-    for name, adapter in _ADAPTERS.items():
-        sub = adapter.json_schema(ref_template="#/$defs/{model}")
+    for name in PAYLOADS:
+        sub = _payload(name).json_schema(ref_template="#/$defs/{model}")
         defs.update(sub.pop("$defs", {}))
         title = sub.get("title", name)
         defs[title] = sub

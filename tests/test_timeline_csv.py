@@ -7,6 +7,8 @@ and every store must come out of ``write_csv_utf8`` byte for byte as it does.
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from hypothesis import strategies as st
 
 from chronicle import queries
 from chronicle.exporters.rows import Scope, timeline_utf8
-from chronicle.exporters.tabular import _control_bytes, write_csv, write_csv_utf8
+from chronicle.exporters.tabular import _CONTROL_BYTES, write_csv, write_csv_utf8
 from chronicle.render import has_control
 from chronicle.store import Store
 
@@ -87,7 +89,7 @@ def test_utf8_rows_are_written_as_the_str_writer_writes_them(
 
 def test_the_control_bytes_are_those_that_begin_a_control_character() -> None:
     controls = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000 and has_control(chr(c))]
-    assert _control_bytes() == bytes(sorted({c.encode()[0] for c in controls}))
+    assert bytes(sorted({c.encode()[0] for c in controls})) == _CONTROL_BYTES
 
 
 # --- over real stores ---------------------------------------------------------------------
@@ -163,3 +165,33 @@ def test_the_connection_reads_text_as_str_again_when_a_reader_stops_early(tmp_pa
     rows.close()
     assert store.conn.text_factory is str
     store.close()
+
+
+# --- what an export pays before its first row --------------------------------------------------
+
+_NO_VALIDATOR = """
+import sys
+from chronicle import vocabulary
+from chronicle.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as done:
+    assert not done.code, done.code
+made = vocabulary._envelope.cache_info().currsize + vocabulary._payload.cache_info().currsize
+print(made)
+"""
+
+
+def test_an_export_makes_no_validator(mini_store, tmp_path: Path) -> None:
+    """Validators are made on first use: a read or an export, which validates nothing,
+    does not pay for them at start-up (55-80 ms of every command when they were all made
+    at import)."""
+    args = ["--store", str(mini_store.path), "export", "timeline", "--format", "csv"]
+    args += ["--output", str(tmp_path / "t.csv")]
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_VALIDATOR, *args], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "0", done.stderr
+    assert (tmp_path / "t.csv").read_text().count("\n") == 1 + len(
+        list(queries.timeline(mini_store.conn))
+    )

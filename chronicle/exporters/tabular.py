@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import codecs
 import csv
-import functools
 import io
 import os
 import re
-import sys
-from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any, TextIO
@@ -23,8 +20,6 @@ TABULAR = ("csv", "json", "ndjson")
 CSV_BATCH = 256
 # Values that ``cell`` leaves alone but for NULL, the empty cell.
 _PLAIN_TYPES = frozenset({str, int, type(None)})
-# Code points as machine words, read as text: how every character is tried at once.
-_UTF32 = f"utf-32-{sys.byteorder[0]}e"
 # RISKY_FIRST as the first byte of a UTF-8 cell (every one of them is ASCII), found by one
 # search over the column joined by NUL: a cell starts right after one. NUL is refused in
 # text; one that an older store still holds only sends its column down the exact path.
@@ -127,7 +122,7 @@ def _utf8_column(values: Sequence[Any], safe: bool) -> Sequence[bytes]:
         whole = b"".join(values)
     except TypeError:  # numbers, NULLs: not all bytes
         return _utf8_mixed(values, safe)
-    suspect = len(whole.translate(None, _control_bytes())) != len(whole)
+    suspect = len(whole.translate(None, _CONTROL_BYTES)) != len(whole)
     if suspect or not whole.isascii():
         text = whole.decode()  # invalid UTF-8 fails here, as it did when fetched as str
         if suspect and has_control(text):
@@ -166,24 +161,16 @@ def _quoted_utf8(cells: Sequence[bytes], whole: bytes) -> Sequence[bytes]:
     return cells
 
 
-@functools.cache
-def _control_bytes() -> bytes:
-    """Every byte that may begin a character ``has_control`` finds, asked of ``has_control`` itself.
-
-    That is the ASCII controls and the lead bytes of the other ones' UTF-8 (today
-    0xC2 for C1, 0xE2 for the separators and direction marks). A column holding
-    none of them holds no control; one that does gets the exact test. Letters like
-    é (0xC3) leave a column on the fast path.
-    """
-    found = [c for c in range(0x80) if has_control(chr(c))]
-    for lead in range(0xC2, 0xF5):
-        width = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
-        low = max((lead & (0x7F >> width)) << 6 * (width - 1), (0x80, 0x800, 0x10000)[width - 2])
-        high = min(((lead & (0x7F >> width)) + 1) << 6 * (width - 1), 0x110000)
-        chars = array("I", range(low, high)).tobytes().decode(_UTF32, "surrogatepass")
-        if has_control(chars):
-            found.append(lead)
-    return bytes(found)
+# Every byte that may begin a character ``has_control`` finds: the ASCII controls and
+# the lead bytes of the other ones' UTF-8 (0xC2 for C1, 0xD8-0xDC and 0xE0-0xE2 for
+# Arabic marks, the separators and direction marks, 0xEF for the byte-order mark,
+# 0xF0 and 0xF3 for those past U+FFFF). A column holding none of them holds no
+# control; one that does gets the exact test. Letters like é (0xC3) leave a column on
+# the fast path. Written out, not derived when an export starts: asking
+# ``has_control`` of every code point took 85 ms of each export's start-up.
+# ``tests/test_timeline_csv.py`` derives it so, and checks it against this.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, 0xC2, 0xD8, 0xDB, 0xDC,
+                        0xE0, 0xE1, 0xE2, 0xEF, 0xF0, 0xF3])  # fmt: skip
 
 
 def _utf8_writer(out: TextIO) -> Callable[[bytes], object]:
