@@ -26,21 +26,21 @@ from chronicle.commands import Commands, citations_from, new_id, parse_field
 from chronicle.errors import ChronicleError, EntryError
 from chronicle.exporters.text import json_text
 from chronicle.exporters.timelinejs import GROUPINGS
-from chronicle.importers.spreadsheet import import_csv
-from chronicle.intake import bounded_lines
 from chronicle.render import console, literal, print_table, printable, table
 from chronicle.store import Store
-from chronicle.vocabulary import (
+from chronicle.terms import (
     ENTITY_KINDS,
     MAX_LINE_BYTES,
     PROPERTIES,
     RANKS,
     RELATIONS,
     SOURCE_KINDS,
-    interchange_schema,
-    read_json,
+    SUBJECT_FIELD,
 )
 from chronicle.wording import figure
+
+# The intake, the spreadsheet import and the payloads' validators are imported where an
+# input is read: with pydantic they were about 110 ms of every command's start-up.
 
 DEFAULT_STORE = os.path.join("store", "chronicle.db")
 READ_FORMATS = click.Choice(["table", "json", "csv"])
@@ -194,6 +194,8 @@ def import_(
         if file == "-":
             result = store.import_lines(sys.stdin.buffer, name="stdin", restamp=restamp)
         elif path.suffix.lower() == ".csv":
+            from chronicle.importers.spreadsheet import import_csv
+
             with path.open(encoding="utf-8-sig", newline="") as text:
                 author = obj.commands(store).author
                 result = import_csv(store, text, name=path.name, author=author)
@@ -252,6 +254,9 @@ def verify(obj: Context, against: str | None, projections: bool, remote: bool) -
 
 def _exported_hashes(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, str]]:
     """(seq, hash) of each line of a log export; anything else is refused by its line."""
+    from chronicle.intake import bounded_lines
+    from chronicle.vocabulary import read_json
+
     count = 0
     for number, line in enumerate(bounded_lines(lines), start=1):
         if not line.strip():
@@ -274,6 +279,8 @@ def _exported_hashes(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, s
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the interchange format."""
+    from chronicle.vocabulary import interchange_schema
+
     click.echo(json.dumps(interchange_schema(), indent=2, ensure_ascii=False))
 
 
@@ -346,6 +353,8 @@ def add() -> None:
 
 
 def _json_payload(path: str) -> dict[str, Any]:
+    from chronicle.vocabulary import read_json
+
     if path != "-" and not Path(path).is_file():
         raise EntryError(f"no file {path}")
     raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
@@ -374,8 +383,6 @@ def _add(obj: Context, entry_type: str, data: dict[str, Any], json_file: str | N
 
 
 def _subject_key(entry_type: str) -> str:
-    from chronicle.vocabulary import SUBJECT_FIELD
-
     return SUBJECT_FIELD[entry_type]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from chronicle import queries
 from chronicle.errors import EntryError
 from chronicle.store import Store
-from chronicle.vocabulary import SUBJECT_FIELD
+from chronicle.terms import SUBJECT_FIELD
 
 EDITABLE_FIELDS = ("title", "when", "place", "actors", "tags", "summary")
 

@@ -23,12 +23,10 @@ from typing import Any
 from chronicle.chain import GENESIS, canonical_json, entry_hash
 from chronicle.dates import DateError, parse_edtf
 from chronicle.errors import EntryError
+from chronicle.terms import CURRENT_SCHEMA, MAX_LINE_BYTES, SUBJECT_FIELD
 from chronicle.timestamps import normalize
 from chronicle.upcasting import upcast
 from chronicle.vocabulary import (
-    CURRENT_SCHEMA,
-    MAX_LINE_BYTES,
-    SUBJECT_FIELD,
     Envelope,
     payload_check,
     validate_envelope,

@@ -22,8 +22,8 @@ from typing import Any
 from chronicle import rules
 from chronicle.chain import canonical_json
 from chronicle.schema import disputes_sql, projection_indexes, timeline_order
+from chronicle.terms import ENTRY_TYPES
 from chronicle.upcasting import upcast
-from chronicle.vocabulary import ENTRY_TYPES
 
 FLUSH_EVERY = 4096  # entries; bounds the memory a long import holds between flushes
 REPLAY_CHUNK = 512  # log rows a replay reads, and looks up what they name, at once

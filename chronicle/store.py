@@ -25,18 +25,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from chronicle import interrupts
-from chronicle.appender import Appender
 from chronicle.chain import GENESIS, row_hash
 from chronicle.errors import ConflictError, StoreError
-from chronicle.intake import (
-    AppendResult,
-    ExportChain,
-    PendingEntry,
-    can_parse_aside,
-    parse_lines,
-    parse_lines_aside,
-    prepare,
-)
 from chronicle.projector import order_is_fresh, rebuild_order, replay
 from chronicle.schema import (
     LOG,
@@ -49,7 +39,11 @@ from chronicle.schema import (
     statements,
 )
 
+# The intake and the appender, and through them pydantic and the payloads' shapes, are
+# imported by the methods that write: a read never uses them, and importing them was
+# about 110 ms of the start-up of every command.
 if TYPE_CHECKING:
+    from chronicle.intake import AppendResult, PendingEntry
     from chronicle.replica import Replica
 
 STORE_FORMAT = "1"
@@ -275,6 +269,8 @@ class Store:
         ``expect`` maps a subject to the version the caller last saw: if the log has
         moved on, the whole append is refused with a ConflictError.
         """
+        from chronicle.intake import ExportChain, prepare
+
         chain = ExportChain()
         return self._append_pending(
             (prepare(raw, default_author, named=named, chain=chain) for raw in entries),
@@ -296,6 +292,8 @@ class Store:
         journal (see ``_journal_for``). ``restamp`` records now an entry whose
         time is before the log's last (see ``timestamps.next_stamp``).
         """
+        from chronicle.intake import can_parse_aside, parse_lines, parse_lines_aside
+
         in_file = _input_size(lines)
         # A file too small to gain from a second process is parsed by this one; only a
         # regular file is parsed aside, since its reading never waits on a person.
@@ -364,6 +362,9 @@ class Store:
         then written). A replica sends its new entries to the team log from there,
         and checks pulled ones against the server's hashes.
         """
+        from chronicle.appender import Appender
+        from chronicle.intake import AppendResult
+
         self._need_writable()
         result = AppendResult()
         with collector_paused(), self.transaction(appends=True):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chronicle.errors import EntryError
-from chronicle.vocabulary import CURRENT_SCHEMA
+from chronicle.terms import CURRENT_SCHEMA
 
 Payload = dict[str, Any]
 _STEPS: dict[tuple[str, int], Callable[[Payload], Payload]] = {}

@@ -1,4 +1,4 @@
-"""The log's vocabulary: every entry type, its payload shape, and the limits on it.
+"""The log's vocabulary: the payload shape of every entry type, within ``terms``' limits.
 
 Entries are validated exactly once, where they enter the store (append, import),
 with pydantic TypeAdapters over TypedDicts: measured, that is about four times
@@ -13,32 +13,36 @@ import functools
 import json
 import re
 from datetime import date
-from typing import Annotated, Any, Literal, NotRequired, get_args
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
 
 from chronicle.errors import EntryError
+from chronicle.terms import (
+    ENTRY_TYPES,
+    HASH_PATTERN,
+    ID_PATTERN,
+    MAX_DEPTH,
+    MAX_ID,
+    MAX_LIST,
+    MAX_LONG,
+    MAX_NUMBER,
+    MAX_QUOTE,
+    MAX_REASON,
+    MAX_SHORT,
+    MAX_TAGS,
+    MAX_TITLE,
+    MAX_URL,
+    EntityKind,
+    Precision,
+    Property,
+    Rank,
+    Relation,
+    SourceKind,
+)
 from chronicle.timestamps import normalize
 
-# --- limits (documented in README, "Limits") -------------------------------------
-
-MAX_ID = 128
-MAX_SHORT = 200
-MAX_TITLE = 500
-MAX_LONG = 20_000
-MAX_QUOTE = 2_000
-MAX_REASON = 2_000
-MAX_URL = 2_048
-MAX_LIST = 500
-MAX_TAGS = 100
-MAX_NUMBER = 10**12
-MAX_LINE_BYTES = 1_048_576
-MAX_DEPTH = 64  # JSON nesting; the deepest entry the vocabulary allows is 6 levels
-
-HASH_PATTERN = r"^[0-9a-f]{64}$"
-
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$"
 STRICT = ConfigDict(strict=True, extra="forbid")
 
 
@@ -81,31 +85,6 @@ Latitude = Annotated[int | float, Field(ge=-90, le=90)]
 Longitude = Annotated[int | float, Field(ge=-180, le=180)]
 IsoDay = Annotated[str, AfterValidator(_iso_day)]
 LogTime = Annotated[str, AfterValidator(_log_time)]
-
-SourceKind = Literal["news", "statement", "report", "social", "other"]
-EntityKind = Literal["actor", "place"]
-Relation = Literal["part_of", "follows", "causes", "responds_to", "contradicts"]
-Rank = Literal["preferred", "normal", "deprecated"]
-Property = Literal[
-    "killed",
-    "wounded",
-    "captured",
-    "missing",
-    "fighters",
-    "vehicles_lost",
-    "aircraft_lost",
-    "when",
-    "other",
-]
-Precision = Literal[
-    "day", "days", "week", "month", "season", "year", "decade", "century", "interval"
-]
-# The same choices as tuples, for the command line and the app's forms to offer.
-SOURCE_KINDS: tuple[str, ...] = get_args(SourceKind)
-ENTITY_KINDS: tuple[str, ...] = get_args(EntityKind)
-RELATIONS: tuple[str, ...] = get_args(Relation)
-RANKS: tuple[str, ...] = get_args(Rank)
-PROPERTIES: tuple[str, ...] = get_args(Property)
 
 
 @with_config(STRICT)
@@ -311,26 +290,6 @@ PAYLOADS: dict[str, type] = {
     "claim.ranked": ClaimRanked,
     "claim.retracted": ClaimRetracted,
 }
-ENTRY_TYPES = tuple(PAYLOADS)
-
-# The field of each payload that names what the entry is about: the log's subject.
-SUBJECT_FIELD = {
-    "source.registered": "source_id",
-    "entity.registered": "entity_id",
-    "entity.aliased": "entity_id",
-    "entity.located": "entity_id",
-    "claim.asserted": "claim_id",
-    "claim.ranked": "claim_id",
-    "claim.retracted": "claim_id",
-}
-for _t in ENTRY_TYPES:
-    SUBJECT_FIELD.setdefault(_t, "event_id")
-
-# The schema version each type is written at today. Older entries are upcast on
-# read (see ``upcasting``), never rewritten.
-CURRENT_SCHEMA: dict[str, int] = dict.fromkeys(ENTRY_TYPES, 1)
-CURRENT_SCHEMA["event.asserted"] = 2
-CURRENT_SCHEMA["event.corrected"] = 2
 
 
 @with_config(STRICT)
@@ -338,7 +297,7 @@ class Envelope(TypedDict):
     """One line of the interchange format, as a user or an export writes it."""
 
     id: Id
-    # The types are named once, in PAYLOADS: a Literal built from that tuple is one
+    # The types are named once, in terms.ENTRY_TYPES: a Literal built from that tuple is one
     # pydantic checks at run time, but not one a type checker can read.
     type: Literal[ENTRY_TYPES]  # type: ignore[valid-type]  # see above
     subject: NotRequired[Id]
@@ -353,8 +312,8 @@ class Envelope(TypedDict):
     hash: NotRequired[Annotated[str, Field(pattern=HASH_PATTERN)]]
 
 
-# The validators are made on first use: making all thirteen at import took 55-80 ms of
-# every command's start-up, a read's or an export's too, which validate nothing.
+# The validators are made on first use, by what validates: all thirteen made at import
+# took 55-80 ms.
 @functools.cache
 def _envelope() -> TypeAdapter[Envelope]:
     return TypeAdapter(Envelope)

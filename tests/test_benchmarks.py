@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chronicle.vocabulary import SUBJECT_FIELD
+from chronicle.terms import SUBJECT_FIELD
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 SMALL = 2000

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from support import main_on, snapshot
 
-from chronicle import vocabulary
+from chronicle import terms
 from chronicle.cli import cli
 
 MINI = str(Path(__file__).parent / "fixtures" / "mini.ndjson")
@@ -185,11 +185,11 @@ def test_choice_lists_are_the_vocabularys() -> None:
         found = next(p for p in command.params if p.name == param)
         return tuple(found.type.choices)
 
-    assert choices("add", "source", param="kind") == vocabulary.SOURCE_KINDS
-    assert choices("add", "entity", param="kind") == vocabulary.ENTITY_KINDS
-    assert choices("add", "claim", param="prop") == vocabulary.PROPERTIES
-    assert choices("link", param="relation") == vocabulary.RELATIONS
-    assert choices("rank", param="rank") == vocabulary.RANKS
+    assert choices("add", "source", param="kind") == terms.SOURCE_KINDS
+    assert choices("add", "entity", param="kind") == terms.ENTITY_KINDS
+    assert choices("add", "claim", param="prop") == terms.PROPERTIES
+    assert choices("link", param="relation") == terms.RELATIONS
+    assert choices("rank", param="rank") == terms.RANKS
 
 
 def test_a_property_outside_the_vocabulary_is_a_usage_error(run) -> None:

@@ -18,7 +18,7 @@ from chronicle.errors import EntryError
 from chronicle.importers.spreadsheet import import_csv
 from chronicle.intake import bounded_lines
 from chronicle.store import Store
-from chronicle.vocabulary import MAX_LINE_BYTES
+from chronicle.terms import MAX_LINE_BYTES
 
 MIB = 1 << 20
 

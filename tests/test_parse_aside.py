@@ -42,7 +42,7 @@ def _import(store_path: Path, log: Path, aside: bool, monkeypatch: pytest.Monkey
     monkeypatch.setattr(store_module, "PARSE_ASIDE_BYTES", 0 if aside else 1 << 62)
     used = []
     real = intake.parse_lines_aside
-    monkeypatch.setattr(store_module, "parse_lines_aside", lambda *a: used.append(1) or real(*a))
+    monkeypatch.setattr(intake, "parse_lines_aside", lambda *a: used.append(1) or real(*a))
     with Store.open(store_path, create=True) as store:
         try:
             with log.open("rb") as lines:

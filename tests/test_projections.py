@@ -10,7 +10,7 @@ from support import actor, entry, event, snapshot, source
 
 from chronicle import projector, queries
 from chronicle.store import Store
-from chronicle.vocabulary import ENTRY_TYPES
+from chronicle.terms import ENTRY_TYPES
 
 
 def _correct(event_id: str, reason: str = "r", **changes) -> dict:

@@ -22,7 +22,7 @@ from support import snapshot
 from chronicle import exports, queries
 from chronicle.dates import parse_edtf
 from chronicle.store import Store
-from chronicle.vocabulary import CURRENT_SCHEMA, ENTRY_TYPES
+from chronicle.terms import CURRENT_SCHEMA, ENTRY_TYPES
 
 OLD_LOG = Path(__file__).parent / "fixtures" / "rel_schema1_log.ndjson"
 # Entry types added to the vocabulary after the fixture was written: born at schema 1,

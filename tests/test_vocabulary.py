@@ -9,10 +9,9 @@ from support import entry
 
 from chronicle.errors import EntryError
 from chronicle.intake import prepare
+from chronicle.terms import ENTRY_TYPES, MAX_DEPTH, MAX_REASON, MAX_TITLE
 from chronicle.vocabulary import (
-    MAX_DEPTH,
-    MAX_REASON,
-    MAX_TITLE,
+    PAYLOADS,
     interchange_schema,
     read_json,
     validate_envelope,
@@ -166,3 +165,8 @@ def test_a_restamped_time_must_be_spelled_as_the_log_writes_it() -> None:
     assert prepare(entry("event.asserted", stamped)).stored["first_recorded_at"].startswith("1990")
     with pytest.raises(EntryError, match="first_recorded_at: must be a UTC time"):
         prepare(entry("event.asserted", {**EVENT, "first_recorded_at": "May 1990"}))
+
+
+def test_every_entry_type_has_its_shape() -> None:
+    """The types are named in ``terms`` (read without pydantic) and shaped here, in one order."""
+    assert tuple(PAYLOADS) == ENTRY_TYPES

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from chronicle.errors import EntryError
-from chronicle.vocabulary import MAX_SHORT, MAX_TITLE
+from chronicle.terms import MAX_SHORT, MAX_TITLE
 
 Row = Mapping[str, object]
 TAG_LIMIT = 64

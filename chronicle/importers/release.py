@@ -34,7 +34,7 @@ from chronicle.errors import EntryError
 from chronicle.importers import acled, ucdp
 from chronicle.importers.records import DatasetEvent, PlaceRecord, Row, RowError, acronym, slug
 from chronicle.store import Store
-from chronicle.vocabulary import ID_PATTERN
+from chronicle.terms import ID_PATTERN
 
 DATASETS: dict[str, ModuleType] = {"acled": acled, "ucdp": ucdp}
 _KEY = re.compile(ID_PATTERN)

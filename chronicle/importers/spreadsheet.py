@@ -21,7 +21,8 @@ from chronicle.errors import EntryError
 from chronicle.exporters.text import spreadsheet_value
 from chronicle.intake import AppendResult, bounded_lines
 from chronicle.store import Store
-from chronicle.vocabulary import MAX_LINE_BYTES, read_json
+from chronicle.terms import MAX_LINE_BYTES
+from chronicle.vocabulary import read_json
 
 # Columns the export writes that a row may carry but which the store computes.
 COMPUTED = {

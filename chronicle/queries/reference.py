@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from chronicle.queries.common import FOREVER, QueryError
-from chronicle.vocabulary import ID_PATTERN
+from chronicle.terms import ID_PATTERN
 
 _ITEMS = re.compile(r"[;,]")
 

@@ -30,7 +30,7 @@ from chronicle.dates import parse_loose
 from chronicle.errors import ChronicleError, ConflictError, EntryError
 from chronicle.queries import EventDetail, QueryError
 from chronicle.render import printable
-from chronicle.vocabulary import PROPERTIES
+from chronicle.terms import PROPERTIES
 
 Parser = Callable[[sqlite3.Connection, str], tuple[Any, str]]
 Save = Callable[[dict[str, Any], set[str]], Any]  # (values, names of the fields changed)
