@@ -314,7 +314,10 @@ def _parse_numbered(
 
 # --- reading a large input beside the writer ------------------------------------------
 
-ASIDE_BATCH = 256  # lines sent to the parsing process at once
+ASIDE_BATCH = 512  # lines sent to the parsing process at once
+# Bytes each pipe holds (Linux's largest by default): room for the child to be two
+# batches ahead, so that the writer rarely waits for it to be scheduled again.
+ASIDE_PIPE_BYTES = 1 << 20
 
 
 def can_parse_aside() -> bool:
@@ -344,6 +347,11 @@ def parse_lines_aside(lines: Iterable[bytes | str], name: str) -> Iterator[Pendi
     forking = multiprocessing.get_context("fork")
     lines_in, lines_out = forking.Pipe(duplex=False)
     items_in, items_out = forking.Pipe(duplex=False)
+    import fcntl  # POSIX only, as fork is
+
+    for end in (lines_in, items_in):
+        with contextlib.suppress(OSError, AttributeError):  # not Linux, or a lower limit
+            fcntl.fcntl(end.fileno(), fcntl.F_SETPIPE_SZ, ASIDE_PIPE_BYTES)
     child = forking.Process(
         target=_parse_child, args=(lines_in, items_out, (lines_out, items_in), name), daemon=True
     )
