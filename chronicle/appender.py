@@ -6,6 +6,11 @@ and one ``executemany`` into the log, instead of statements per entry; the proje
 batches its own writes the same way. The payload's canonical text comes encoded from
 the intake, so hashing it is the only work on it here. The
 caller owns the transaction, so a failure anywhere still leaves nothing behind.
+
+Nothing is kept from one chunk to the next but the head: the earlier chunks are in
+the log already (uncommitted, but this connection reads them), so the log's own
+indexes answer which ids this input has written and each subject's version. An
+import of any length holds a chunk's worth of entries, not a set of every id.
 """
 
 from __future__ import annotations
@@ -59,8 +64,9 @@ class Appender:
         self.bulk_after = max(BULK_AFTER, self.seq)
         self.expect = expect or {}
         self.projector = Projector(conn)
-        self.versions: dict[str, int] = {}
-        self.seen: set[str] = set()
+        self.start = self.seq  # entries after it were written by this input
+        self.versions: dict[str, int] = {}  # this chunk's subjects
+        self.seen: set[str] = set()  # this chunk's ids
 
     def write(self, pending: Iterable[PendingEntry], result: AppendResult) -> None:
         for chunk in chunks(pending):
@@ -69,7 +75,8 @@ class Appender:
 
     def _write_chunk(self, chunk: list[PendingEntry], result: AppendResult) -> None:
         logged = self._logged({item.entry_id for item in chunk})
-        self._load_versions({item.subject for item in chunk} - self.versions.keys())
+        self.seen.clear()
+        self._load_versions({item.subject for item in chunk})
         named = rules.Referenced()
         for item in chunk:
             named.add(item.entry_type, item.data)
@@ -91,14 +98,15 @@ class Appender:
             rows.append(row)
             self.projector.apply(self.seq, item.entry_type, item.data, version)
             self.seen.add(item.entry_id)
-            result.added.append(self.seq)
         self.conn.executemany(LOG_INSERT, rows)
+        result.added = range(self.start + 1, self.seq + 1)  # seqs are given in a run
         if len(result.added) > self.bulk_after:
             self.projector.go_bulk()
 
     def _logged(self, ids: set[str]) -> dict[str, tuple]:
+        """The chunk's ids already in the log: (seq, type, subject, author, data) by id."""
         rows = self.conn.execute(
-            "SELECT id, type, subject, author, data FROM log "
+            "SELECT id, seq, type, subject, author, data FROM log "
             "WHERE id IN (SELECT value FROM json_each(?))",
             (json.dumps(sorted(ids)),),
         )
@@ -111,17 +119,16 @@ class Appender:
             (json.dumps(sorted(subjects)),),
         )
         found = dict(rows.fetchall())
-        for subject in subjects:
-            self.versions[subject] = found.get(subject, 0)
+        self.versions = {subject: found.get(subject, 0) for subject in subjects}
 
     def _already_logged(self, item: PendingEntry, logged: dict[str, tuple]) -> bool:
-        if item.entry_id in self.seen:
-            raise EntryError(f"{item.where}entry id {item.entry_id!r} appears twice in this input")
         row = logged.get(item.entry_id)
+        if item.entry_id in self.seen or (row is not None and row[0] > self.start):
+            raise EntryError(f"{item.where}entry id {item.entry_id!r} appears twice in this input")
         if row is None:
             return False
-        same = (row[0], row[1], row[2]) == (item.entry_type, item.subject, item.author)
-        logged, stored = json.loads(row[3]), item.stored
+        same = (row[1], row[2], row[3]) == (item.entry_type, item.subject, item.author)
+        logged, stored = json.loads(row[4]), item.stored
         if "first_recorded_at" not in stored:
             logged.pop("first_recorded_at", None)  # the same entry, re-stamped when it came
         if not same or logged != stored:

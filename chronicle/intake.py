@@ -16,7 +16,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -44,10 +44,11 @@ class AppendResult:
     """What an append did: the seqs it gave, and the entries already logged it skipped.
 
     Appends are idempotent by entry id, so a re-run import reports what it skipped
-    rather than failing.
+    rather than failing. The seqs an append gives follow each other, so they are a
+    range: an import of a million entries does not keep a million numbers.
     """
 
-    added: list[int] = field(default_factory=list)
+    added: range = range(0)
     skipped: int = 0
 
     @property

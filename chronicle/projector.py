@@ -110,7 +110,7 @@ _FTS_COLUMNS = "rowid, event_id, title, summary, quotes, places, actors"
 _FTS_UNINDEX = f"""
 INSERT INTO events_fts (events_fts, {_FTS_COLUMNS})
 SELECT 'delete', {_FTS_COLUMNS} FROM events_fts_docs
-WHERE event_id IN (SELECT value FROM json_each(?))
+WHERE event_id IN (SELECT event_id FROM temp.unindexing)
 """
 _FTS_INDEX = f"""
 INSERT INTO events_fts ({_FTS_COLUMNS})
@@ -185,12 +185,16 @@ class Projector:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.dirty_text: set[str] = set()  # events whose full-text document is redone
-        self._unindexed: set[str] = set()  # out of the full-text index until finish
+        # Events whose full-text document, and whose counts and disputes, are redone at
+        # finish. Each flush moves them to the temp tables of those names (dirty_text
+        # then holds the events out of the full-text index until finish), so a long
+        # import does not hold every event id it touched until its end.
+        self.dirty_text: set[str] = set()
+        self._batch_started = False
         # Aliases wait for finish: every document taken out of the index before then
         # must read the aliases it was indexed with.
         self._alias_rows: list[tuple[str, str, int]] = []
-        self.dirty_claims: set[str] = set()  # events whose counts and disputes are redone
+        self.dirty_claims: set[str] = set()
         self.order_changed = False
         self._entities: dict[str, tuple[str, str]] = {}
         self._sources: set[str] = set()
@@ -577,6 +581,7 @@ class Projector:
     def flush(self) -> None:
         """Send every waiting row to SQLite, one executemany per table."""
         p, many = self._pending, self.conn.executemany
+        self._start_batch()
         self._before_changes(p)
         many("INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?)", p.sources)
         many("INSERT INTO entities VALUES (?,?,?,?,?,?,?)", p.entities)
@@ -602,21 +607,43 @@ class Projector:
         self._current_version.clear()
         self._current_claim.clear()
 
+    def _start_batch(self) -> None:
+        """Empty the temp tables of touched events at a batch's first flush."""
+        if self._batch_started:
+            return
+        for table in ("dirty_text", "dirty_claims", "unindexing"):
+            self.conn.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {table} (event_id TEXT PRIMARY KEY)"
+            )
+            self.conn.execute(f"DELETE FROM temp.{table}")
+        self._batch_started = True
+
     def _before_changes(self, p: _Unflushed) -> None:
         """Take out what the rows about to change were read into: documents, actor keys."""
-        self._unindex(self.dirty_text - self._unindexed)
+        if self.dirty_text:
+            self._unindex("SELECT value FROM json_each(?)", (json.dumps(sorted(self.dirty_text)),))
+            self.dirty_text.clear()
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO temp.dirty_claims VALUES (?)", [(e,) for e in self.dirty_claims]
+        )
+        self.dirty_claims.clear()
         if p.replace_members:
             self.conn.execute(_DROP_ACTOR_KEYS, (json.dumps(sorted(p.replace_members)),))
 
-    def _unindex(self, event_ids: set[str]) -> None:
-        """Take these events' documents out of the full-text index until finish.
+    def _unindex(self, events: str, args: tuple = ()) -> None:
+        """Take the documents of the events the query ``events`` gives out of the full-text
+        index until finish, those not already out (FTS5 can remove a text only once).
 
         Only events already in SQLite are in the index (one asserted in this batch
         is not yet): the statement finds no document for the others.
         """
-        if event_ids:
-            self.conn.execute(_FTS_UNINDEX, (json.dumps(sorted(event_ids)),))
-            self._unindexed |= event_ids
+        self.conn.execute("DELETE FROM temp.unindexing")
+        self.conn.execute(f"INSERT OR IGNORE INTO temp.unindexing {events}", args)
+        self.conn.execute(
+            "DELETE FROM temp.unindexing WHERE event_id IN (SELECT event_id FROM temp.dirty_text)"
+        )
+        self.conn.execute(_FTS_UNINDEX)
+        self.conn.execute("INSERT INTO temp.dirty_text SELECT event_id FROM temp.unindexing")
 
     def _write_events(self) -> None:
         inserts, updates = [], []
@@ -657,14 +684,10 @@ class Projector:
         """Flush, refresh what depends on many rows of the touched events, checkpoint."""
         self.flush()
         self._restore_indexes()
-        self._fill_dirty("dirty_claims", self.dirty_claims)
         self._write_aliases()
-        self._fill_dirty("dirty_text", self._unindexed)
         for statement in (*_REFRESH_COUNTS, _FTS_INDEX):
             self.conn.execute(statement)
-        self.dirty_text.clear()
-        self._unindexed.clear()
-        self.dirty_claims.clear()
+        self._batch_started = False
         meta = [("checkpoint", checkpoint)]
         if self.order_changed:
             meta.append(("order_fresh", 0))
@@ -678,23 +701,17 @@ class Projector:
         as the place: those documents leave the index with the names they had.
         """
         if self._aliased:
-            named = self.conn.execute(
+            self._unindex(
                 "SELECT event_id FROM event_actor_keys "
                 "WHERE entity_id IN (SELECT value FROM json_each(?1)) "
                 "UNION SELECT event_id FROM events "
                 "WHERE place_id IN (SELECT value FROM json_each(?1))",
                 (json.dumps(sorted(self._aliased)),),
             )
-            self._unindex({r[0] for r in named} - self._unindexed)
             self._aliased.clear()
         self.conn.executemany("INSERT OR IGNORE INTO entity_aliases VALUES (?, ?, ?)",
                               self._alias_rows)  # fmt: skip
         self._alias_rows = []
-
-    def _fill_dirty(self, table: str, ids: set[str]) -> None:
-        self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (event_id TEXT PRIMARY KEY)")
-        self.conn.execute(f"DELETE FROM temp.{table}")
-        self.conn.executemany(f"INSERT INTO temp.{table} VALUES (?)", [(e,) for e in ids])
 
 
 # What each entry type does to the projections, by type: every type of the

@@ -79,7 +79,7 @@ def test_reappending_an_id_is_a_no_op(recorder: Recorder) -> None:
     batch = [source(), event("ev:a", "2024")]
     first = recorder.store.append(batch)
     again = recorder.store.append(batch)
-    assert (len(first.added), again.added, again.skipped) == (2, [], 2)
+    assert (len(first.added), len(again.added), again.skipped) == (2, 0, 2)
     assert recorder.rows("SELECT count(*) FROM {log}") == [(2,)]
 
 

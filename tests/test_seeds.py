@@ -165,7 +165,7 @@ def test_loading_twice_adds_nothing(tmp_path: Path, seed_path: Path) -> None:
         head = store.head()
         with seed_path.open("rb") as handle:
             second = store.import_lines(handle, name=seed_path.name)
-        assert second.added == [] and second.skipped == len(first.added)
+        assert not second.added and second.skipped == len(first.added)
         assert store.head() == head
 
 

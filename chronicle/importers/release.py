@@ -228,7 +228,6 @@ class Release:
     names: dict[str, str] = field(default_factory=dict)  # an actor's name or alias -> id
     called: dict[str, str] = field(default_factory=dict)  # an entity id -> its name
     places: dict[tuple[str, Any, Any], str] = field(default_factory=dict)
-    seen: set[str] = field(default_factory=set)
 
     @property
     def dataset(self) -> ModuleType:
@@ -529,32 +528,59 @@ def _event_entries(rel: Release, event: DatasetEvent) -> list[str]:
     return out
 
 
+# The events of this file, kept in a temp table rather than a set: a repeat is refused
+# by its primary key, and ``--retract-missing`` asks SQL for the events not in it.
+_SEEN = "temp.dataset_seen"
+_MISSING = f"""SELECT event_id FROM events WHERE event_id > ? AND event_id < ?
+AND status = 'active' AND earliest >= ? AND latest <= ?
+AND event_id NOT IN (SELECT event_id FROM {_SEEN}) AND EXISTS (SELECT 1
+    FROM json_each(events.tags) t WHERE t.value IN (SELECT value FROM json_each(?)))
+ORDER BY event_id LIMIT ?"""
+MISSING_PAGE = 512
+
+
+def _start_seen(conn: sqlite3.Connection) -> None:
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_SEEN[5:]} (event_id TEXT PRIMARY KEY)")
+    conn.execute(f"DELETE FROM {_SEEN}")
+
+
+def _note_seen(rel: Release, number: int, event: DatasetEvent) -> None:
+    try:
+        rel.conn.execute(f"INSERT INTO {_SEEN} VALUES (?)", (f"ev:{rel.prefix}:{event.key}",))
+    except sqlite3.IntegrityError:
+        raise EntryError(f"row {number}: event {event.key} appears twice in this file") from None
+
+
 def _retractions(rel: Release) -> Iterator[str]:
-    """Events of this dataset the file would hold (its countries, its dates) but does not."""
+    """Events of this dataset the file would hold (its countries, its dates) but does not.
+
+    Read a page at a time, each page starting after the last id of the one before,
+    so nothing is held but a page, however many events the file dropped."""
     scan = rel.scan
     if scan.earliest is None or scan.latest is None:
         return
-    low, high = f"ev:{rel.prefix}:", f"ev:{rel.prefix};"
+    after, high = f"ev:{rel.prefix}:", f"ev:{rel.prefix};"
     countries = json.dumps(sorted(f"country:{c}" for c in scan.countries))
-    rows = rel.conn.execute(
-        "SELECT event_id FROM events WHERE event_id >= ? AND event_id < ? AND status = 'active' "
-        "AND earliest >= ? AND latest <= ? AND EXISTS (SELECT 1 FROM json_each(events.tags) t "
-        "WHERE t.value IN (SELECT value FROM json_each(?)))",
-        (low, high, scan.earliest.isoformat(), scan.latest.isoformat(), countries),
-    ).fetchall()
-    for (event_id,) in rows:
-        if event_id.removeprefix(low) in rel.seen:
-            continue
-        reason = (
-            f"{rel.why()} no longer holds this event, though it covers "
-            f"{', '.join(sorted(scan.countries))} from {scan.earliest} to {scan.latest}"
-        )
-        data = {"event_id": event_id, "reason": reason, "citations": [{"source": rel.source_id}]}
-        rel.summary.retracted += 1
-        yield rel.entry("event.retracted", data)
+    bounds = (scan.earliest.isoformat(), scan.latest.isoformat(), countries, MISSING_PAGE)
+    while page := rel.conn.execute(_MISSING, (after, high, *bounds)).fetchall():
+        for (event_id,) in page:
+            yield _retraction(rel, event_id)
+        after = page[-1][0]
+
+
+def _retraction(rel: Release, event_id: str) -> str:
+    scan = rel.scan
+    reason = (
+        f"{rel.why()} no longer holds this event, though it covers "
+        f"{', '.join(sorted(scan.countries))} from {scan.earliest} to {scan.latest}"
+    )
+    data = {"event_id": event_id, "reason": reason, "citations": [{"source": rel.source_id}]}
+    rel.summary.retracted += 1
+    return rel.entry("event.retracted", data)
 
 
 def _lines(rel: Release, path: Path, retract_missing: bool) -> Iterator[str]:
+    _start_seen(rel.conn)
     yield from _preamble(rel)
     dataset, header = rel.dataset, rel.scan.header
     is_dyadic = dataset.dyadic(header)
@@ -562,9 +588,7 @@ def _lines(rel: Release, path: Path, retract_missing: bool) -> Iterator[str]:
         _, fmt = _header(fp)
         for number, rows in groups(rows_of(fp, header, fmt), dataset, header):
             event = _read(dataset, number, rows, is_dyadic)
-            if event.key in rel.seen:
-                raise EntryError(f"row {number}: event {event.key} appears twice in this file")
-            rel.seen.add(event.key)
+            _note_seen(rel, number, event)
             rel.summary.rows += len(rows)
             yield from _event_entries(rel, event)
     if retract_missing:
