@@ -23,7 +23,7 @@ from typing import Any
 
 from chronicle import rules
 from chronicle.chain import canonical_json, entry_hash
-from chronicle.errors import ConflictError, EntryError
+from chronicle.errors import ConflictError, EntryError, HashMismatch
 from chronicle.intake import AppendResult, PendingEntry
 from chronicle.projector import Projector
 from chronicle.timestamps import next_stamp
@@ -164,5 +164,10 @@ class Appender:
             self.seq, item.entry_id, item.entry_type, item.subject, version,
             recorded_at, item.author, item.schema, data_json, self.prev, digest,
         )  # fmt: skip
+        if item.hash is not None and digest != item.hash:
+            raise HashMismatch(
+                f"entry at seq {self.seq} does not hash here as it does where it came from",
+                self.seq,
+            )
         self.prev, self.last_time = digest, recorded_at
         return row

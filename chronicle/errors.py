@@ -15,3 +15,11 @@ class ConflictError(ChronicleError):
 
 class EntryError(ChronicleError, ValueError):
     """An entry that cannot enter the log; nothing was written."""
+
+
+class HashMismatch(ChronicleError):
+    """An entry that came with its hash (another copy's) does not hash the same here."""
+
+    def __init__(self, message: str, seq: int) -> None:
+        super().__init__(message)
+        self.seq = seq

@@ -226,6 +226,8 @@ class Projector:
             self.conn.execute(f"DROP INDEX {name}")
 
     def _restore_indexes(self) -> None:
+        if not self._dropped:
+            return  # the common case: reading the schema's indexes is not free
         statements = projection_indexes()
         for name in self._dropped:
             self.conn.execute(statements[name])

@@ -1,24 +1,29 @@
 """A store that replicates a team log: writes go to the server first, reads stay local.
 
 A replica is an ordinary store file whose ``store_meta`` names a team log. Every
-append takes the team log's lock, catches the replica up to the server's head, writes
-the new entries locally in one SQLite transaction (numbered, hashed and checked
-against what the server holds, with the server's clock) and, still inside it, sends
-those rows to the server and commits there: the local commit follows. So the
-stale-write check and every reference check see the server's state, and nothing is
-ever written locally that the server did not take first.
+append takes the team log's lock and, in the same round trip, the server's hash at
+the replica's head (the witness check) and the rows after it; it writes those rows
+and the new entries in one local SQLite transaction (numbered, hashed and checked
+against what is now the server's state, with the server's clock), sends the new
+rows with the server's COMMIT and commits locally after. So the stale-write check
+and every reference check see the server's state, and nothing is ever written
+locally that the server did not take first.
 
-Catching up reads the server's rows after the local head in pages; each must continue
-the local chain (seq, prev_hash, its recomputed hash) and goes through the import's
-own path (``parse_lines``), a page per local transaction, after which the local head
-must be the server's row for row. A server that no longer holds the replica's own
-head has had its history rewritten: the replica stops, changes nothing, and names the
-first seq that differs.
+Catching up reads the server's rows after the local head, fetched by a thread while
+the ones before are written; each must continue the local chain (seq, prev_hash)
+and goes through the import's own checks (``pulled_entry``), and the appender
+refuses one that does not hash here as it does on the server. A new replica takes
+the whole log in one local transaction, as its import would; one with entries takes
+pages of them, a local transaction each. A server that no longer holds the
+replica's own head has had its history rewritten: the replica stops, changes
+nothing, and names the first seq that differs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
+import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -27,8 +32,8 @@ from pathlib import Path
 
 from chronicle.appender import chunks
 from chronicle.chain import row_hash
-from chronicle.errors import ChronicleError, StoreError
-from chronicle.intake import AppendResult, PendingEntry, parse_lines
+from chronicle.errors import ChronicleError, HashMismatch, StoreError
+from chronicle.intake import AppendResult, PendingEntry, pulled_entry
 from chronicle.schema import LOG_COLUMN_LIST
 from chronicle.store import Store, VerifyResult
 from chronicle.teamlog import (
@@ -44,6 +49,11 @@ from chronicle.teamlog import (
 )
 
 APPLY_ROWS = 100_000  # pulled entries per local transaction
+EARLY_ENTRIES = 64  # entries of an append validated before the team log's lock is taken
+READ_AHEAD_ROWS = 2_000  # rows a pull's fetching thread hands over at a time
+READ_AHEAD_BATCHES = 8  # and how many of those it may hold ready
+LARGE_PULL_ROWS = 50_000  # a clone this large writes as a large import does (Store.write_entries)
+CATCH_UP_TRIES = 3  # appends tried before giving up on a team log that outruns the pulls
 Progress = Callable[[int], None]
 
 
@@ -105,22 +115,58 @@ class Replica:
         *,
         restamp: bool = False,
     ) -> AppendResult:
-        """Append on the server first, in one server transaction, then locally."""
+        """Append on the server first, in one server transaction, then locally.
+
+        One turn of the team log's lock: the lock, the witness check and the rows
+        this replica lacks come in one round trip; those rows and the new entries
+        are written in one local transaction (numbered, hashed, checked against
+        what is now the server's state); the new rows go with the server's COMMIT,
+        which releases the lock; the local commit follows. A replica further
+        behind than one round trip should carry pulls first, outside the lock.
+        """
         try:
             log = self.log
         except Unreachable as err:
             raise Unreachable(f"{err}: nothing was written") from None
-        with log.appending() as append:
-            self.pull(append.head)  # under the lock: the local head is now the server's
+        pending = _read_early(pending)
+        for _ in range(CATCH_UP_TRIES):
+            seq, digest = self.store.head()
+            with log.appending(after=seq) as append:
+                if seq and append.witness != digest:
+                    self._rewritten(seq)
+                if append.caught_up(seq):
+                    return self._write_through(append, pending, expect, restamp)
+            self.pull()  # far behind: catch up outside the lock, then take it again
+        raise TeamLogError(
+            f"the team log at {log.shown} moved on faster than this replica could catch up: "
+            "nothing was written; try again"
+        )
 
-            def send(head: tuple[int, str], result: AppendResult) -> None:
-                append.commit(self._rows_after(head[0]))
+    def _write_through(
+        self,
+        append: Append,
+        pending: Iterable[PendingEntry],
+        expect: dict[str, int] | None,
+        restamp: bool,
+    ) -> AppendResult:
+        """The backlog and the new entries in one local transaction, sent before it commits."""
+        tail = _Tail()
 
+        def send(head: tuple[int, str], result: AppendResult) -> None:
+            append.commit(self._rows_after(append.head.seq))
+
+        with _hashed_alike():
             return self.store.write_entries(
                 lambda head: _stamped(pending, append),
                 expect=expect,
                 restamp=restamp,
                 before_commit=send,
+                catch_up=(
+                    lambda head: _continuing(append.backlog, head, tail),
+                    lambda head, result: self._landed(tail),
+                )
+                if append.backlog
+                else None,
             )
 
     def _rows_after(self, seq: int) -> Iterator[tuple]:
@@ -131,29 +177,44 @@ class Replica:
     # --- catching up ---------------------------------------------------------------------
 
     def pull(self, server: ServerHead | None = None, progress: Progress | None = None) -> int:
-        """Catch up with the server (whose head is ``server`` when already read)."""
+        """Catch up with the server (whose head is ``server`` when already read).
+
+        A thread fetches the rows while the ones before are written. A new replica
+        (a clone) takes the whole log in one local transaction, as an import of it
+        would (its indexes made once at the end); one that has entries takes pages
+        of APPLY_ROWS, each a commit of its own.
+        """
         server = server or self.log.head()
         seq, digest = self.store.head()
         if (server.seq, server.hash) == (seq, digest):
             return 0  # the common case of an append: nothing to fetch, nothing to witness
         self._witness(seq, digest)
-        applied = 0
-        rows = self.log.rows(seq, server.seq)
-        for page in chunks(rows if progress is None else _counted(rows, progress), APPLY_ROWS):
-            applied += len(self._apply(page).added)
-        return applied
+        ahead = _ReadAhead(self.log.rows(seq, server.seq))
+        try:
+            rows = iter(ahead) if progress is None else _counted(ahead, progress)
+            if seq == 0:
+                large = server.seq >= LARGE_PULL_ROWS
+                return len(self._apply(rows, large=large).added)
+            return sum(len(self._apply(page).added) for page in chunks(rows, APPLY_ROWS))
+        finally:
+            ahead.close()
 
-    def _apply(self, page: list[tuple]) -> AppendResult:
-        """One page of server rows, in one local transaction, checked before it commits."""
-        return self.store.write_entries(
-            lambda head: _continuing(page, head),
-            before_commit=lambda head, result: self._landed(page, head),
-        )
+    def _apply(self, rows: Iterable[tuple], *, large: bool = False) -> AppendResult:
+        """Server rows in one local transaction, each checked to hash here as it does there."""
+        tail = _Tail()
+        with _hashed_alike():
+            return self.store.write_entries(
+                lambda head: _continuing(rows, head, tail),
+                before_commit=lambda head, result: self._landed(tail),
+                large=large,
+            )
 
     def _witness(self, seq: int, digest: str) -> None:
         """Refuse a server whose history no longer holds this replica's head."""
-        if seq == 0 or self.log.hash_at(seq) == digest:
-            return
+        if seq and self.log.hash_at(seq) != digest:
+            self._rewritten(seq)
+
+    def _rewritten(self, seq: int) -> None:
         first = self._first_difference(seq)
         raise HistoryRewritten(
             f"the team log's history differs from this replica's at seq {first}: "
@@ -170,19 +231,13 @@ class Replica:
                 return seq
         return upto
 
-    def _landed(self, page: list[tuple], head: tuple[int, str]) -> None:
-        """The rows just written locally must be the server's, hash for hash."""
-        wanted = [row for row in page if row[0] > head[0]]
-        if wanted and self.store.head() != (wanted[-1][0], wanted[-1][10]):
-            ours = dict(self._rows_hashes(head[0]))
-            first = next((r[0] for r in wanted if ours.get(r[0]) != r[10]), wanted[0][0])
+    def _landed(self, tail: _Tail) -> None:
+        """The rows just written locally must end where the server's do (none skipped)."""
+        if tail.last is not None and self.store.head() != tail.last:
             raise HistoryRewritten(
-                f"the team log's entry at seq {first} does not hash the same here: "
-                "nothing more was pulled"
+                f"the team log's entries up to seq {tail.last[0]} do not land here as they "
+                "are on the server: nothing more was pulled"
             )
-
-    def _rows_hashes(self, after: int) -> Iterator[tuple[int, str]]:
-        yield from self.store.conn.execute("SELECT seq, hash FROM log WHERE seq > ?", (after,))
 
     # --- looking ---------------------------------------------------------------------------
 
@@ -253,11 +308,29 @@ def _stamped(pending: Iterable[PendingEntry], append: Append) -> Iterator[Pendin
         yield item
 
 
-def _continuing(page: list[tuple], head: tuple[int, str]) -> Iterator[PendingEntry]:
-    """The page's entries after ``head``, each checked to continue the chain, as an import."""
+def _read_early(pending: Iterable[PendingEntry]) -> Iterator[PendingEntry]:
+    """The entries, the first EARLY_ENTRIES validated now: a command's entry is refused
+    before the team log's lock is taken, and an import's first lines are ready."""
+    items = iter(pending)
+    return itertools.chain(list(itertools.islice(items, EARLY_ENTRIES)), items)
+
+
+class _Tail:
+    """The last server row handed to the local writer: where its log must then end."""
+
+    last: tuple[int, str] | None = None
+
+
+def _continuing(
+    rows: Iterable[tuple], head: tuple[int, str], tail: _Tail
+) -> Iterator[PendingEntry]:
+    """The entries of the rows after ``head``, each checked to continue the chain.
+
+    Their hashes are not recomputed here: the appender hashes each entry as it
+    writes it, and refuses one whose hash is not the server's.
+    """
     seq, prev = head
-    lines = []
-    for row in page:
+    for row in rows:
         if row[0] <= seq:
             continue  # written here meanwhile by another connection to this replica
         problem = _link_problem(row, seq, prev, rehash=False)
@@ -267,8 +340,69 @@ def _continuing(page: list[tuple], head: tuple[int, str]) -> Iterator[PendingEnt
                 f"({problem}): nothing more was pulled"
             )
         seq, prev = row[0], row[10]
-        lines.append(_as_line(row))
-    return parse_lines(lines, f"the team log after seq {head[0]}")
+        tail.last = (seq, prev)
+        yield pulled_entry(_as_line(row), f"the team log, seq {seq}: ", prev, row[8])
+
+
+@contextlib.contextmanager
+def _hashed_alike() -> Iterator[None]:
+    """A pulled entry that does not hash here as on the server: its history was rewritten."""
+    try:
+        yield
+    except HashMismatch as err:
+        raise HistoryRewritten(
+            f"the team log's entry at seq {err.seq} does not hash the same here: "
+            "nothing more was pulled"
+        ) from None
+
+
+class _ReadAhead:
+    """The server's rows, fetched by a thread of their own while the caller writes.
+
+    The server reads and sends the next rows, and psycopg waits for them without
+    holding the GIL, while the local writer numbers, hashes and projects the ones
+    before. ``close`` stops the thread (and its cursor) wherever it is.
+    """
+
+    def __init__(self, rows: Iterator[tuple]) -> None:
+        self._rows = rows
+        self._queue: queue.Queue[list[tuple] | BaseException | None] = queue.Queue(
+            maxsize=READ_AHEAD_BATCHES
+        )
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="chronicle-pull", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            for batch in chunks(self._rows, READ_AHEAD_ROWS):
+                if not self._put(batch):
+                    return
+            self._put(None)
+        except BaseException as err:  # handed to the caller's thread, raised there
+            self._put(err)
+        finally:
+            with contextlib.suppress(BaseException):
+                self._rows.close()  # type: ignore[attr-defined]
+
+    def _put(self, item: list[tuple] | BaseException | None) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> Iterator[tuple]:
+        while (item := self._queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield from item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _as_line(row: tuple) -> str:

@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 from chronicle import interrupts
 from chronicle.chain import GENESIS, row_hash
-from chronicle.errors import ConflictError, StoreError
+from chronicle.errors import ChronicleError, ConflictError, StoreError
 from chronicle.projector import order_is_fresh, rebuild_order, replay
 from chronicle.schema import (
     LOG,
@@ -353,27 +353,61 @@ class Store:
         expect: dict[str, int] | None = None,
         restamp: bool = False,
         before_commit: Callable[[tuple[int, str], AppendResult], None] | None = None,
-    ) -> AppendResult:
-        """The one local append transaction, open to a replica's two uses of it.
+        catch_up: tuple[Callable[[tuple[int, str]], Iterable[PendingEntry]],
+                        Callable[[tuple[int, str], AppendResult], None]] | None = None,
+        large: bool = False,
+    ) -> AppendResult:  # fmt: skip
+        """The one local append transaction, open to a replica's uses of it.
 
         ``source`` gets the head the transaction found and gives the entries to
         write after it; ``before_commit`` runs once they are written and projected,
         still inside the transaction, and may refuse them by raising (nothing is
         then written). A replica sends its new entries to the team log from there,
-        and checks pulled ones against the server's hashes.
+        and checks pulled ones against the server's hashes. ``catch_up`` (a source
+        and its check, as above) writes the entries that came before these first, in
+        the same transaction and without ``expect``: a replica's append catches up
+        with the server and writes its own entries in one local commit. When its
+        own entries are refused (a stale version, the server lost), what it caught
+        up with still commits: those are the server's entries, checked. ``large``:
+        as large as a large import, and written the same way (``_journal_for``).
         """
-        from chronicle.appender import Appender
+        self._need_writable()
+        refused: ChronicleError | None = None
+        with (
+            self._journal_for(LARGE_WRITE_BYTES if large else None),
+            collector_paused(),
+            self.transaction(appends=True),
+        ):
+            if catch_up is None:
+                return self._write(source, before_commit, expect=expect, restamp=restamp)
+            self._write(*catch_up)
+            self.conn.execute("SAVEPOINT caught_up")
+            try:
+                return self._write(source, before_commit, expect=expect, restamp=restamp)
+            except ChronicleError as err:  # refused: what was caught up with still commits
+                self.conn.execute("ROLLBACK TO caught_up")
+                refused = err
+        assert refused is not None  # the only way out of the block without a return
+        raise refused
+
+    def _write(
+        self,
+        source: Callable[[tuple[int, str]], Iterable[PendingEntry]],
+        before_commit: Callable[[tuple[int, str], AppendResult], None] | None,
+        *,
+        expect: dict[str, int] | None = None,
+        restamp: bool = False,
+    ) -> AppendResult:
+        from chronicle.appender import Appender  # loaded by the first write, not by every read
         from chronicle.intake import AppendResult
 
-        self._need_writable()
         result = AppendResult()
-        with collector_paused(), self.transaction(appends=True):
-            head = self.head()
-            Appender(self.conn, head, expect, restamp=restamp).write(source(head), result)
-            if result.added:
-                self._record_head()
-            if before_commit is not None:
-                before_commit(head, result)
+        head = self.head()
+        Appender(self.conn, head, expect, restamp=restamp).write(source(head), result)
+        if result.added:
+            self._record_head()
+        if before_commit is not None:
+            before_commit(head, result)
         return result
 
     # --- the team log ---------------------------------------------------------------

@@ -17,6 +17,7 @@ refused, so it is never on a command line, in a store file, in output or in an e
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,8 @@ CHANNEL = "chronicle_log"  # NOTIFY channel: a wake-up for replicas, never the o
 CONNECT_TIMEOUT_S = 5
 READ_CONNECT_TIMEOUT_S = 2  # reading commands fall back to the local store after this
 FETCH_ROWS = 20_000  # rows per round trip when catching up
+CATCH_UP_ROWS = 2_000  # rows an append brings with its lock; a replica further behind pulls first
+FEW_ROWS = 64  # rows an append sends with its COMMIT in one round trip; more go by COPY
 SERVER_NOW = """to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
 
 SCHEMA_SQL = f"""
@@ -245,26 +248,67 @@ class TeamLog:
     # --- appending -----------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def appending(self) -> Iterator[Append]:
+    def appending(self, after: int | None = None) -> Iterator[Append]:
         """One append transaction holding the log's lock: committed by ``Append.commit``.
 
-        Leaving the block without committing rolls everything back, as does a lost
-        connection or a killed client: the server never holds part of an append.
+        With ``after`` (the replica's head), the same round trip brings the server's
+        hash at that seq (the replica's witness check) and the rows after it, up to
+        ``CATCH_UP_ROWS`` of them: a turn of the lock costs two round trips, this one
+        and the commit's. Leaving the block without committing rolls everything back,
+        as does a lost connection or a killed client: the server never holds part of
+        an append.
         """
-        with self._transaction():
+        with self._explicit_begin(), self._transaction():
             try:
-                row = self._one(
-                    f"SELECT seq, hash, recorded_at, {SERVER_NOW} FROM chronicle.head FOR UPDATE"
-                )
+                with self.conn.pipeline():
+                    self.conn.execute("BEGIN")
+                    locked = self.conn.execute(
+                        f"SELECT seq, hash, recorded_at, {SERVER_NOW} "
+                        "FROM chronicle.head FOR UPDATE"
+                    )
+                    if after is not None:
+                        witness = self.conn.execute(
+                            "SELECT hash FROM chronicle.log WHERE seq = %s", (after,)
+                        )
+                        # Under the lock nobody else's rows can arrive: the head bounds them.
+                        backlog = self.conn.execute(
+                            f"SELECT {LOG_COLUMN_LIST} FROM chronicle.log WHERE seq > %s "
+                            "ORDER BY seq LIMIT %s",
+                            (after, CATCH_UP_ROWS),
+                        )
+                row = locked.fetchone()
             except pg_errors.InsufficientPrivilege:
                 raise TeamLogError(
                     f"the team log at {self.shown} does not let this role write "
                     "(it may read only): nothing was written"
                 ) from None
+            if row is None:
+                raise TeamLogError(f"the team log at {self.shown} is missing its head row")
             append = Append(self, ServerHead(*row[:3]), now=row[3])
+            if after is not None:
+                found = witness.fetchone()
+                append.witness = found[0] if found else None
+                append.backlog = backlog.fetchall()
             yield append
             if not append.committed:
                 self.conn.rollback()
+
+    @contextlib.contextmanager
+    def _explicit_begin(self) -> Iterator[None]:
+        """Let the caller send BEGIN with its first statements, in their round trip.
+
+        Left to itself psycopg sends BEGIN alone and waits for it: a third round
+        trip in every turn of the append lock.
+        """
+        self.conn.autocommit = True
+        try:
+            yield
+        finally:
+            if not self.conn.closed:
+                with contextlib.suppress(psycopg.Error):
+                    if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                        self.conn.rollback()
+                    self.conn.autocommit = False
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -328,25 +372,54 @@ class Listener:
 
 
 class Append:
-    """An append under way: the head it found, the server's time, and the rows to send."""
+    """An append under way: the head it found, the server's time, and the rows to send.
+
+    ``witness`` and ``backlog``, when asked for, are the server's hash at the
+    replica's head and the rows after it (all of them when ``caught_up``).
+    """
 
     def __init__(self, log: TeamLog, head: ServerHead, now: str) -> None:
         self.log, self.head, self.now = log, head, now
         self.committed = False
+        self.witness: str | None = None
+        self.backlog: list[tuple] = []
+
+    def caught_up(self, after: int) -> bool:
+        """Whether ``backlog`` holds every row between seq ``after`` and the head."""
+        return after + len(self.backlog) == self.head.seq
 
     def clock(self) -> str:
         """The time for new entries: the server's, never before the last entry's."""
         return max(self.now, self.head.recorded_at)
 
     def commit(self, rows: Iterable[tuple]) -> None:
-        """Send the rows (numbered and hashed after ``head``) and commit them as one."""
-        with (
-            self.log.conn.cursor() as cur,
-            cur.copy(f"COPY chronicle.log ({LOG_COLUMN_LIST}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-        self.log.conn.commit()
+        """Send the rows (numbered and hashed after ``head``) and commit them as one.
+
+        A few rows go as one INSERT sent with the COMMIT (one round trip); more go
+        by COPY, which pipelining cannot carry.
+        """
+        rows = iter(rows)
+        few = list(itertools.islice(rows, FEW_ROWS + 1))
+        conn = self.log.conn
+        if len(few) <= FEW_ROWS:
+            if few:
+                values = ",".join([f"({','.join(['%s'] * len(few[0]))})"] * len(few))
+                with conn.pipeline():
+                    conn.execute(
+                        f"INSERT INTO chronicle.log ({LOG_COLUMN_LIST}) VALUES {values}",
+                        [value for row in few for value in row],
+                    )
+                    conn.execute("COMMIT")  # not commit(): it waits, then the pipeline again
+            else:
+                conn.commit()
+        else:
+            with (
+                conn.cursor() as cur,
+                cur.copy(f"COPY chronicle.log ({LOG_COLUMN_LIST}) FROM STDIN") as copy,
+            ):
+                for row in itertools.chain(few, rows):
+                    copy.write_row(row)
+            conn.commit()
         self.committed = True
 
 

@@ -1,0 +1,150 @@
+"""A replica's turn of the team log's lock, and the pull that fetches while it writes.
+
+An append takes the lock, the witness check and the rows the replica lacks in one
+round trip, writes those rows and its own in one local transaction, and sends its
+rows with the server's COMMIT. A pull fetches on a thread of its own, and every
+pulled entry must hash here as it does on the server.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from psycopg import pq
+from psycopg.conninfo import conninfo_to_dict
+from support import log_rows, snapshot, source
+
+from chronicle import replica as replica_module
+from chronicle import teamlog
+from chronicle.errors import ConflictError
+from chronicle.replica import HistoryRewritten, Replica, clone, share
+from chronicle.store import Store
+
+
+@pytest.fixture
+def pair(tmp_path: Path, team_url: str) -> tuple[Store, Store]:
+    """Two replicas of one team log, both caught up with its first entry."""
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    with Store.open(first, create=True) as store:
+        store.append([source("src:origin")])
+        share(store, team_url)
+    clone(second, team_url)
+    stores = Store.open(first), Store.open(second)
+    yield stores
+    for store in stores:
+        store.close()
+
+
+def _server_rows(pg_server, url: str) -> list[tuple]:
+    with pg_server.admin(conninfo_to_dict(url)["dbname"]) as conn:
+        return log_rows(conn, "chronicle.log")
+
+
+def _projections_are_a_rebuilds(store: Store) -> bool:
+    written = snapshot(store.conn)
+    store.rebuild()
+    return written == snapshot(store.conn)
+
+
+def test_an_append_behind_the_server_takes_two_round_trips(
+    pair, tmp_path: Path, pg_server, team_url: str
+) -> None:
+    first, second = pair
+    second.append([source("src:second")])  # first is now one entry behind
+    first.append([source("src:warm")])  # connects and checks the schema
+    second.append([source("src:second-again")])
+    trace = tmp_path / "trace.txt"
+    conn = first._replica().log.conn
+    with trace.open("w") as out:
+        conn.pgconn.trace(out.fileno())
+        conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            first.append([source("src:first")])
+        finally:
+            conn.pgconn.untrace()
+    sent = [line.split("\t") for line in trace.read_text().splitlines()]
+    syncs = [fields for fields in sent if fields[0] == "F" and fields[2] == "Sync"]
+    assert len(syncs) == 2, "one round trip for the lock and the backlog, one for the commit"
+    assert log_rows(first.conn) == _server_rows(pg_server, team_url)
+    assert first.head()[0] == 5 and first.verify().ok
+    assert _projections_are_a_rebuilds(first)
+
+
+def test_a_replica_far_behind_pulls_before_it_appends(
+    pair, pg_server, team_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = pair
+    monkeypatch.setattr(teamlog, "CATCH_UP_ROWS", 3)
+    second.append([source(f"src:s{n}") for n in range(4)])
+    for n in range(3):
+        second.append([source(f"src:t{n}")])
+    result = first.append([source("src:first")])
+    assert result.added == [9]
+    assert log_rows(first.conn) == _server_rows(pg_server, team_url)
+    assert _projections_are_a_rebuilds(first)
+
+
+def test_a_refused_append_keeps_what_it_caught_up_with(pair, pg_server, team_url: str) -> None:
+    first, second = pair
+    second.append([source("src:second")])
+    with pytest.raises(ConflictError):
+        first.append([source("src:first")], expect={"src:first": 3})
+    assert log_rows(first.conn) == _server_rows(pg_server, team_url)
+    assert first.conn.execute("SELECT count(*) FROM sources").fetchone() == (2,)
+
+
+def _change_without_hash(pg_server, url: str, seq: int) -> None:
+    with pg_server.admin(conninfo_to_dict(url)["dbname"]) as conn:
+        conn.execute("DROP TRIGGER IF EXISTS log_no_change ON chronicle.log")
+        conn.execute(
+            'UPDATE chronicle.log SET data = replace(data, \'"title":"\', \'"title":"x\') '
+            "WHERE seq = %s",
+            (seq,),
+        )
+
+
+def test_an_entry_changed_on_the_server_is_refused_by_pull_and_by_append(
+    pair, pg_server, team_url: str
+) -> None:
+    first, second = pair
+    second.append([source(f"src:s{n}") for n in range(3)])
+    _change_without_hash(pg_server, team_url, 3)
+    server_before, local_before = _server_rows(pg_server, team_url), log_rows(first.conn)
+    with pytest.raises(HistoryRewritten, match="seq 3 does not hash the same"):
+        Replica(first).pull()
+    with pytest.raises(HistoryRewritten, match="seq 3 does not hash the same"):
+        first.append([source("src:first")])
+    assert log_rows(first.conn) == local_before
+    assert _server_rows(pg_server, team_url) == server_before
+
+
+def test_a_clone_stops_at_a_changed_entry_and_keeps_nothing(
+    tmp_path: Path, pg_server, team_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replica_module, "READ_AHEAD_ROWS", 5)
+    monkeypatch.setattr(replica_module, "READ_AHEAD_BATCHES", 2)
+    with Store.open(tmp_path / "origin.db", create=True) as store:
+        store.append([source(f"src:{n}") for n in range(400)])
+        share(store, team_url)
+    _change_without_hash(pg_server, team_url, 50)
+    with pytest.raises(HistoryRewritten, match="seq 50 does not hash the same"):
+        clone(tmp_path / "copy.db", team_url)
+    with Store.open(tmp_path / "copy.db") as copy:
+        assert copy.head()[0] == 0
+    # The fetching thread stopped with the clone, its rows unread.
+    assert not [t for t in threading.enumerate() if t.name == "chronicle-pull"]
+
+
+def test_a_clone_fetches_while_it_writes_and_lands_whole(
+    tmp_path: Path, pg_server, team_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replica_module, "READ_AHEAD_ROWS", 7)
+    with Store.open(tmp_path / "origin.db", create=True) as store:
+        store.append([source(f"src:{n}") for n in range(300)])
+        share(store, team_url)
+        expected, projections = log_rows(store.conn), snapshot(store.conn)
+    assert clone(tmp_path / "copy.db", team_url) == 300
+    with Store.open(tmp_path / "copy.db") as copy:
+        assert log_rows(copy.conn) == expected and snapshot(copy.conn) == projections
