@@ -382,8 +382,10 @@ class _ReadAhead:
         except BaseException as err:  # handed to the caller's thread, raised there
             self._put(err)
         finally:
-            with contextlib.suppress(BaseException):
-                self._rows.close()  # type: ignore[attr-defined]
+            close = getattr(self._rows, "close", None)  # a generator's: its cursor goes too
+            if close is not None:
+                with contextlib.suppress(BaseException):
+                    close()
 
     def _put(self, item: list[tuple] | BaseException | None) -> bool:
         while not self._stop.is_set():
