@@ -81,7 +81,7 @@ def test_a_replica_far_behind_pulls_before_it_appends(
     for n in range(3):
         second.append([source(f"src:t{n}")])
     result = first.append([source("src:first")])
-    assert result.added == [9]
+    assert list(result.added) == [9]
     assert log_rows(first.conn) == _server_rows(pg_server, team_url)
     assert _projections_are_a_rebuilds(first)
 
