@@ -29,7 +29,10 @@ from report import References, Row, Target
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
-PEER_APPEND = "peer append (recorder)"
+# The reference for the import: the peer's application append (aggregates,
+# repository, notification log), the path an application built on it takes; its bare
+# recorder is in the report beside it.
+PEER_APPEND = "peer append (application)"
 
 #: Words users search for: frequent report vocabulary, town names, a two-word query.
 #: Rare words (names and aliases) are drawn from the store itself.
