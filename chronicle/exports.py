@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import Any, BinaryIO, TextIO, TypeVar, cast
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from chronicle import queries
-from chronicle.exporters import chronology, conflict, datasette, files, tabular, timelinejs
+from chronicle.exporters import datasette, files, tabular, timelinejs
 from chronicle.exporters.datasette import ExportError, metadata_path
 from chronicle.exporters.rows import (
     FILTERED,
@@ -172,6 +171,10 @@ def _write_stream(
         counted = _Counted(rows, progress)
         tabular.write_tabular(out, fmt, columns, counted, safe=options.safe_cells)
         return counted.n
+    # The chronology and dataset writers are imported by the formats that use them: a
+    # CSV export, the most frequent, never pays for them (10 ms of start-up).
+    from chronicle.exporters import chronology, conflict
+
     views = _Counted(event_views(conn, scope, every_status=what == "events"), progress)
     if fmt == "markdown":
         chronology.write_markdown(out, views, scope, title)
@@ -343,13 +346,16 @@ class TerminalProgress:
     def __init__(self, label: str, delay: float = 0.5) -> None:
         self.label, self.delay = label, delay
         self.started = time.monotonic()
-        self.bar: Progress | None = None
+        self.bar: Any = None  # a rich Progress once shown
         self.task: Any = None
 
     def __call__(self, done: int) -> None:
         if self.bar is None:
             if time.monotonic() - self.started < self.delay:
                 return
+            # Imported once a bar is due: most exports end before (9 ms of start-up).
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
             self.bar = Progress(
                 TextColumn("{task.description}"), BarColumn(),
                 TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
