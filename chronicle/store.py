@@ -127,9 +127,11 @@ class Store:
         return store
 
     def _views_out_of_date(self) -> bool:
-        """Projections made by another chronicle (a store of an earlier version)."""
-        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
-        return "log" in tables and self._projection_version() != PROJECTION_VERSION
+        """Projections made by another chronicle (a store of an earlier version), or none."""
+        found = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'projection_meta'"
+        ).fetchone()
+        return found is None or self._projection_version() != PROJECTION_VERSION
 
     @classmethod
     def _migrate(cls, path: Path, force_rebuild: bool) -> None:

@@ -73,15 +73,20 @@ def _capped(megabytes: int):  # type: ignore[no-untyped-def]
     return cap
 
 
+def _capped_chronicle(store: Path, *args: str) -> subprocess.Popen:
+    """The command in a process of its own capped at 400 MB, fed on standard input."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "chronicle", "--store", str(store), *args],
+        stdin=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_capped(400),
+    )  # fmt: skip
+
+
 @pytest.mark.slow
 def test_two_gigabytes_without_a_newline_under_a_memory_cap(tmp_path: Path) -> None:
     """The issue's case on standard input, with the process capped at 400 MB of address space."""
     store = mini_store(tmp_path / "store.db")
     before = log_rows(store)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "chronicle", "--store", str(store), "import", "-"],
-        stdin=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_capped(400),
-    )  # fmt: skip
+    process = _capped_chronicle(store, "import", "-")
     sent = _feed(process, 2048)
     err = process.stderr.read().decode()  # type: ignore[union-attr]
     assert process.wait() == 1
@@ -108,10 +113,7 @@ def test_input_larger_than_the_memory_it_may_use_is_one_line(tmp_path: Path) -> 
     """A payload on standard input larger than the process may hold: out of memory, one line."""
     store = mini_store(tmp_path / "store.db")
     before = log_rows(store)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "chronicle", "--store", str(store), "add", "source", "--json", "-"],
-        stdin=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_capped(400),
-    )  # fmt: skip
+    process = _capped_chronicle(store, "add", "source", "--json", "-")
     _feed(process, 1024, b'{"title": "' + b"x" * (MIB - 11))
     err = process.stderr.read().decode()  # type: ignore[union-attr]
     assert process.wait() == 1, err
