@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring
 from pathlib import Path
 
+from chronicle import rules
 from chronicle.appender import chunks
 from chronicle.chain import row_hash
 from chronicle.errors import ChronicleError, HashMismatch, StoreError
@@ -40,7 +41,10 @@ from chronicle.teamlog import (
     CONNECT_TIMEOUT_S,
     READ_CONNECT_TIMEOUT_S,
     Append,
+    Diverged,
     Listener,
+    Moved,
+    Sequenced,
     ServerHead,
     TeamLog,
     TeamLogError,
@@ -54,6 +58,7 @@ READ_AHEAD_ROWS = 2_000  # rows a pull's fetching thread hands over at a time
 READ_AHEAD_BATCHES = 8  # and how many of those it may hold ready
 LARGE_PULL_ROWS = 50_000  # a clone this large writes as a large import does (Store.write_entries)
 CATCH_UP_TRIES = 3  # appends tried before giving up on a team log that outruns the pulls
+SEQUENCE_TRIES = 3  # server-numbered tries of a command's entries before it takes the lock
 Progress = Callable[[int], None]
 
 
@@ -128,7 +133,12 @@ class Replica:
             log = self.log
         except Unreachable as err:
             raise Unreachable(f"{err}: nothing was written") from None
-        pending = _read_early(pending)
+        early, rest = _read_early(pending)
+        if log.sequences and not restamp and _for_the_server(early, rest):
+            done = self._append_sequenced(early, expect)
+            if done is not None:
+                return done
+        pending = itertools.chain(early, rest)
         for _ in range(CATCH_UP_TRIES):
             seq, digest = self.store.head()
             with log.appending(after=seq) as append:
@@ -141,6 +151,64 @@ class Replica:
             f"the team log at {log.shown} moved on faster than this replica could catch up: "
             "nothing was written; try again"
         )
+
+    def _append_sequenced(
+        self, entries: list[PendingEntry], expect: dict[str, int] | None
+    ) -> AppendResult | None:
+        """A command's few entries, validated here at the local head and numbered,
+        stamped and hashed by the server under its lock, in one round trip.
+
+        The lock then covers the server's work and its commit, never this replica's
+        writing nor a round trip. The rows after the local head come back (what the
+        replica lacked, then its own) and are written as a pull writes, each checked
+        to hash here as on the server. When the log has changed since the local head
+        something these entries name, the server refuses them and they are validated
+        again after a pull; None after SEQUENCE_TRIES such turns (the caller then
+        takes the lock and validates under it).
+        """
+        for _ in range(SEQUENCE_TRIES):
+            head = self.store.head()
+            try:
+                sequenced, skipped = self._validated(entries, expect)
+            except ChronicleError:
+                if self.pull():  # judged at a stale head: judge again at the server's
+                    continue
+                raise
+            if not sequenced.ids:
+                return AppendResult(skipped=skipped)  # all logged already: a retry that landed
+            try:
+                rows = self.log.append_after(head, sequenced)
+            except Moved:
+                self.pull()
+                continue
+            except Diverged as err:
+                if err.unhashed:
+                    raise HistoryRewritten(_unhashed(err.seq)) from None
+                self._rewritten(head[0])
+            self._apply(rows)
+            last = rows[-1][0]
+            return AppendResult(range(last - len(sequenced.ids) + 1, last + 1), skipped)
+        return None
+
+    def _validated(
+        self, entries: list[PendingEntry], expect: dict[str, int] | None
+    ) -> tuple[Sequenced, int]:
+        """The entries as the local store would write them at its head, and how many it
+        would skip as logged already; nothing is kept (the transaction is rolled back)."""
+        found: list[tuple[Sequenced, int]] = []
+
+        def keep(head: tuple[int, str], result: AppendResult) -> None:
+            rows = self.store.conn.execute(
+                "SELECT id, type, subject, subject_version, author, schema, data FROM log "
+                "WHERE seq > ? ORDER BY seq",
+                (head[0],),
+            ).fetchall()
+            found.append((_sequenced(entries, rows), result.skipped))
+            raise _Validated
+
+        with contextlib.suppress(_Validated):
+            self.store.write_entries(lambda head: iter(entries), expect=expect, before_commit=keep)
+        return found[0]
 
     def _write_through(
         self,
@@ -308,11 +376,39 @@ def _stamped(pending: Iterable[PendingEntry], append: Append) -> Iterator[Pendin
         yield item
 
 
-def _read_early(pending: Iterable[PendingEntry]) -> Iterator[PendingEntry]:
-    """The entries, the first EARLY_ENTRIES validated now: a command's entry is refused
-    before the team log's lock is taken, and an import's first lines are ready."""
+def _read_early(
+    pending: Iterable[PendingEntry],
+) -> tuple[list[PendingEntry], Iterator[PendingEntry]]:
+    """The first EARLY_ENTRIES + 1 entries, validated now, and the rest: a command's entry
+    is refused before the team log is asked anything, and an import's first lines are
+    ready. One more than EARLY_ENTRIES tells a command's few entries from an import."""
     items = iter(pending)
-    return itertools.chain(list(itertools.islice(items, EARLY_ENTRIES)), items)
+    return list(itertools.islice(items, EARLY_ENTRIES + 1)), items
+
+
+def _for_the_server(early: list[PendingEntry], rest: Iterator[PendingEntry]) -> bool:
+    """Whether these entries go by ``append_after``: a command's few, each to be recorded
+    at the server's time (an entry that brings its own, as a log export's does, is
+    judged against the log's last time under the lock)."""
+    return len(early) <= EARLY_ENTRIES and all(item.recorded_at is None for item in early)
+
+
+def _sequenced(entries: list[PendingEntry], rows: list[tuple]) -> Sequenced:
+    """What the server needs of rows validated here: their fixed fields, and every
+    subject that their checks or their versions read (``rules.Referenced``)."""
+    named = rules.Referenced()
+    for item in entries:
+        named.add(item.entry_type, item.data)
+    depends = {item.subject for item in entries}
+    depends.update(named.events, named.claims, named.entities, named.sources)
+    ids, types, subjects, versions, authors, schemas, payloads = (
+        [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(7)]
+    )
+    return Sequenced(sorted(depends), ids, types, subjects, versions, authors, schemas, payloads)
+
+
+class _Validated(Exception):
+    """Raised to roll back the local transaction that validated entries for the server."""
 
 
 class _Tail:
@@ -350,10 +446,11 @@ def _hashed_alike() -> Iterator[None]:
     try:
         yield
     except HashMismatch as err:
-        raise HistoryRewritten(
-            f"the team log's entry at seq {err.seq} does not hash the same here: "
-            "nothing more was pulled"
-        ) from None
+        raise HistoryRewritten(_unhashed(err.seq)) from None
+
+
+def _unhashed(seq: int) -> str:
+    return f"the team log's entry at seq {seq} does not hash the same here: nothing more was pulled"
 
 
 class _ReadAhead:

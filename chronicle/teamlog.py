@@ -31,7 +31,8 @@ from chronicle.chain import GENESIS
 from chronicle.errors import ChronicleError, ConflictError
 from chronicle.schema import LOG_COLUMN_LIST
 
-SERVER_SCHEMA = 1  # the version of the tables below; a newer server is refused
+SERVER_SCHEMA = 2  # the version of the tables below; a newer server is refused
+SEQUENCED_SCHEMA = 2  # from this version the server numbers, stamps and hashes appends
 CHANNEL = "chronicle_log"  # NOTIFY channel: a wake-up for replicas, never the only signal
 CONNECT_TIMEOUT_S = 5
 READ_CONNECT_TIMEOUT_S = 2  # reading commands fall back to the local store after this
@@ -104,7 +105,80 @@ BEGIN
 END $$;
 CREATE TRIGGER log_links AFTER INSERT ON chronicle.log
     REFERENCING NEW TABLE AS arrived FOR EACH STATEMENT EXECUTE FUNCTION chronicle.check_links();
-INSERT INTO chronicle.meta VALUES ('schema', '{SERVER_SCHEMA}');
+INSERT INTO chronicle.meta VALUES ('schema', '1');
+"""
+
+# Version 2: an append the server numbers, stamps and hashes under its own lock, so the
+# lock is held for the server's work and its commit alone, never across a round trip
+# to a client. The client has validated its entries at its head (``after``); the
+# server refuses them (CH004) when any entry since that head touches a subject they
+# name or an id they bring, since their checks might then judge otherwise. It hashes
+# again every entry after that head (CH005 names the first that does not hash as its
+# content: the replica appends on no history it could not verify) and hands them back
+# with the new ones. ``entry_hash`` spells the envelope as ``chain.entry_hash`` does:
+# to_json escapes a string exactly as Python's JSON encoder does without ensure_ascii.
+SEQUENCE_SQL = f"""
+CREATE OR REPLACE FUNCTION chronicle.entry_hash(
+    seq bigint, id text, type text, subject text, subject_version integer,
+    recorded_at text, author text, schema integer, data text, prev_hash text
+) RETURNS text LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+BEGIN
+    RETURN encode(sha256(convert_to(
+        '[' || seq || ',' || to_json(id) || ',' || to_json(type) || ',' || to_json(subject)
+        || ',' || subject_version || ',' || to_json(recorded_at) || ',' || to_json(author)
+        || ',' || schema || ',' || to_json(prev_hash) || ']' || chr(10) || data, 'UTF8')), 'hex');
+END $$;
+CREATE OR REPLACE FUNCTION chronicle.append_after(
+    after bigint, after_hash text, behind_limit bigint, depends text[],
+    ids text[], types text[], subjects text[], versions integer[], authors text[],
+    schemas integer[], payloads text[]
+) RETURNS SETOF chronicle.log LANGUAGE plpgsql AS $$
+DECLARE
+    h chronicle.head%ROWTYPE;
+    stamp text;
+    prev text;
+    bad bigint;
+    n integer := coalesce(array_length(ids, 1), 0);
+    seqs bigint[] := '{{}}';
+    prevs text[] := '{{}}';
+    hashes text[] := '{{}}';
+BEGIN
+    SELECT * INTO h FROM chronicle.head FOR UPDATE;
+    IF after > h.seq OR (SELECT l.hash FROM chronicle.log l WHERE l.seq = after)
+            IS DISTINCT FROM (CASE WHEN after = 0 THEN NULL ELSE after_hash END) THEN
+        RAISE EXCEPTION 'the log does not hold the replica''s head at seq %', after
+            USING ERRCODE = 'CH003';
+    END IF;
+    IF h.seq - after > behind_limit
+            OR EXISTS (SELECT 1 FROM chronicle.log l
+                       WHERE l.seq > after AND l.subject = ANY(depends))
+            OR EXISTS (SELECT 1 FROM chronicle.log l WHERE l.id = ANY(ids)) THEN
+        RAISE EXCEPTION 'the log changed what this append depends on since seq %', after
+            USING ERRCODE = 'CH004';
+    END IF;
+    SELECT l.seq INTO bad FROM chronicle.log l WHERE l.seq > after
+        AND l.hash IS DISTINCT FROM chronicle.entry_hash(l.seq, l.id, l.type, l.subject,
+            l.subject_version, l.recorded_at, l.author, l.schema, l.data, l.prev_hash)
+        ORDER BY l.seq LIMIT 1;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION '%', bad USING ERRCODE = 'CH005';
+    END IF;
+    stamp := greatest({SERVER_NOW}, h.recorded_at);
+    prev := h.hash;
+    FOR i IN 1..n LOOP
+        seqs[i] := h.seq + i;
+        prevs[i] := prev;
+        prev := chronicle.entry_hash(seqs[i], ids[i], types[i], subjects[i], versions[i],
+                                     stamp, authors[i], schemas[i], payloads[i], prev);
+        hashes[i] := prev;
+    END LOOP;
+    INSERT INTO chronicle.log
+        SELECT s, i, t, subj, v, stamp, a, sch, d, p, hh
+        FROM unnest(seqs, ids, types, subjects, versions, authors, schemas, payloads, prevs, hashes)
+            AS u(s, i, t, subj, v, a, sch, d, p, hh);
+    RETURN QUERY SELECT * FROM chronicle.log l WHERE l.seq > after ORDER BY l.seq;
+END $$;
+UPDATE chronicle.meta SET value = '{SEQUENCED_SCHEMA}' WHERE key = 'schema';
 """
 
 
@@ -114,6 +188,40 @@ class TeamLogError(ChronicleError):
 
 class Unreachable(TeamLogError):
     """The server cannot be reached (down, wrong address, refused login)."""
+
+
+class Moved(TeamLogError):
+    """Since the replica's head the log changed what an append depends on: nothing written."""
+
+
+class Diverged(TeamLogError):
+    """The log does not hold the replica's head at ``seq``, or (``unhashed``) holds an
+    entry at ``seq`` that does not hash as its content: its history was rewritten."""
+
+    def __init__(self, seq: int, *, unhashed: bool) -> None:
+        super().__init__(f"the team log's history differs at seq {seq}")
+        self.seq, self.unhashed = seq, unhashed
+
+
+@dataclass
+class Sequenced:
+    """Entries for the server to number, stamp and hash (``append_after``): what each
+    fixes itself, and the subjects whose change since the replica's head refuses them."""
+
+    depends: list[str]
+    ids: list[str]
+    types: list[str]
+    subjects: list[str]
+    versions: list[int]
+    authors: list[str]
+    schemas: list[int]
+    payloads: list[str]
+
+    def columns(self) -> tuple[list[Any], ...]:
+        return (
+            self.depends, self.ids, self.types, self.subjects, self.versions, self.authors,
+            self.schemas, self.payloads,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -156,6 +264,7 @@ class TeamLog:
         self.url = check_url(url)
         self.shown = shown_url(url)
         self._depth = 0
+        self.sequences = False  # set by check_schema: the server numbers appends itself
         try:
             self.conn = psycopg.connect(
                 url, connect_timeout=max(2, int(timeout)), application_name="chronicle"
@@ -176,28 +285,39 @@ class TeamLog:
     # --- schema --------------------------------------------------------------------------
 
     def create_schema(self) -> None:
-        """Make the tables if the database has none; check their version either way."""
+        """Make the tables if the database has none, bring an older version up to this
+        one, and check the version either way."""
         with self._transaction():
             self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('chronicle.schema'))")
             if self._one("SELECT to_regclass('chronicle.meta')")[0] is None:
                 self.conn.execute(SCHEMA_SQL)
+            if self._schema_version() < SEQUENCED_SCHEMA and self._speaks_utf8():
+                self.conn.execute(SEQUENCE_SQL)
         self.check_schema()
 
     def check_schema(self) -> None:
+        """Refuse a database without a team log, or with a newer one than this chronicle's;
+        note whether the server numbers appends itself (``sequences``)."""
         with self._transaction():
             if self._one("SELECT to_regclass('chronicle.meta')")[0] is None:
                 raise TeamLogError(
                     f"{self.shown} holds no chronicle team log (set one up with `chronicle share`)"
                 )
-            row = self.conn.execute(
-                "SELECT value FROM chronicle.meta WHERE key = 'schema'"
-            ).fetchone()
-        version = int(row[0]) if row else 0
+            version = self._schema_version()
         if version > SERVER_SCHEMA:
             raise TeamLogError(
                 f"the team log at {self.shown} has schema {version}, newer than this "
                 f"chronicle knows ({SERVER_SCHEMA}): upgrade chronicle"
             )
+        self.sequences = version >= SEQUENCED_SCHEMA and self._speaks_utf8()
+
+    def _schema_version(self) -> int:
+        row = self.conn.execute("SELECT value FROM chronicle.meta WHERE key = 'schema'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _speaks_utf8(self) -> bool:
+        """The server hashes the text's UTF-8 bytes only where UTF-8 is how it keeps text."""
+        return self.conn.info.parameter_status("server_encoding") == "UTF8"
 
     # --- reading -------------------------------------------------------------------------
 
@@ -278,10 +398,7 @@ class TeamLog:
                         )
                 row = locked.fetchone()
             except pg_errors.InsufficientPrivilege:
-                raise TeamLogError(
-                    f"the team log at {self.shown} does not let this role write "
-                    "(it may read only): nothing was written"
-                ) from None
+                raise TeamLogError(self._read_only()) from None
             if row is None:
                 raise TeamLogError(f"the team log at {self.shown} is missing its head row")
             append = Append(self, ServerHead(*row[:3]), now=row[3])
@@ -292,6 +409,46 @@ class TeamLog:
             yield append
             if not append.committed:
                 self.conn.rollback()
+
+    def append_after(self, head: tuple[int, str], entries: Sequenced) -> list[tuple]:
+        """Append entries validated at the replica's ``head``: numbered, stamped and hashed
+        by the server and committed in one round trip; the rows after ``head`` come back,
+        the new ones last.
+
+        The lock is held for the server's work and its commit only. Raises ``Moved``
+        when the log changed since ``head`` something these entries depend on (validate
+        them again after a pull), ``Diverged`` when it does not hold ``head`` or holds
+        an entry after it that does not hash as its content.
+        """
+        args = (head[0], head[1], CATCH_UP_ROWS, *entries.columns())
+        with self._explicit_begin(), self._transaction():
+            try:
+                with self.conn.pipeline():
+                    self.conn.execute("BEGIN")
+                    cursor = self.conn.execute(
+                        f"SELECT {LOG_COLUMN_LIST} FROM chronicle.append_after(%s, %s, %s, "
+                        "%s::text[], %s::text[], %s::text[], %s::text[], %s::integer[], "
+                        "%s::text[], %s::integer[], %s::text[])",
+                        args,
+                    )
+                    self.conn.execute("COMMIT")
+            except pg_errors.InsufficientPrivilege:
+                raise TeamLogError(self._read_only()) from None
+            except psycopg.Error as err:
+                if err.sqlstate == "CH004":
+                    raise Moved(str(err)) from None
+                if err.sqlstate == "CH003":
+                    raise Diverged(head[0], unhashed=False) from None
+                if err.sqlstate == "CH005":
+                    raise Diverged(int(_first_line(err)), unhashed=True) from None
+                raise
+            return cursor.fetchall()
+
+    def _read_only(self) -> str:
+        return (
+            f"the team log at {self.shown} does not let this role write "
+            "(it may read only): nothing was written"
+        )
 
     @contextlib.contextmanager
     def _explicit_begin(self) -> Iterator[None]:

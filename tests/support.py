@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import sqlite3
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +79,45 @@ def log_rows(conn: Any, table: str = "log") -> list[tuple]:
     from chronicle.schema import LOG_COLUMN_LIST
 
     return [tuple(r) for r in conn.execute(f"SELECT {LOG_COLUMN_LIST} FROM {table} ORDER BY seq")]
+
+
+def server_log_rows(pg_server: Any, url: str) -> list[tuple]:
+    """Every row of the team log at ``url``, read as the server's superuser."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    with pg_server.admin(conninfo_to_dict(url)["dbname"]) as conn:
+        return log_rows(conn, "chronicle.log")
+
+
+@contextlib.contextmanager
+def two_replicas(folder: Path, url: str, entries: list[dict[str, Any]]) -> Iterator[tuple]:
+    """Two open replicas of the team log at ``url``, shared by the first after ``entries``."""
+    from chronicle.replica import clone, share
+
+    first, second = folder / "first.db", folder / "second.db"
+    with Store.open(first, create=True) as store:
+        store.append(entries)
+        share(store, url)
+    clone(second, url)
+    with Store.open(first) as one, Store.open(second) as other:
+        yield one, other
+
+
+def round_trips(store: Store, tmp_path: Path, append: Any) -> int:
+    """How many times the client waited on the server while ``append`` ran."""
+    trace = tmp_path / "trace.txt"
+    from psycopg import pq
+
+    conn = store._replica().log.conn
+    with trace.open("w") as out:
+        conn.pgconn.trace(out.fileno())
+        conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            append()
+        finally:
+            conn.pgconn.untrace()
+    sent = [line.split("\t") for line in trace.read_text().splitlines()]
+    return len([f for f in sent if f[0] == "F" and f[2] in ("Sync", "Query")])
 
 
 def generated_store(path: Path, entries: int, seed: int = 1) -> Path:

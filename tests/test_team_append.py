@@ -9,12 +9,12 @@ pulled entry must hash here as it does on the server.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict
-from support import log_rows, snapshot, source
+from support import log_rows, round_trips, server_log_rows, snapshot, source, two_replicas
 
 from chronicle import replica as replica_module
 from chronicle import teamlog
@@ -24,22 +24,10 @@ from chronicle.store import Store
 
 
 @pytest.fixture
-def pair(tmp_path: Path, team_url: str) -> tuple[Store, Store]:
+def pair(tmp_path: Path, team_url: str) -> Iterator[tuple[Store, Store]]:
     """Two replicas of one team log, both caught up with its first entry."""
-    first, second = tmp_path / "first.db", tmp_path / "second.db"
-    with Store.open(first, create=True) as store:
-        store.append([source("src:origin")])
-        share(store, team_url)
-    clone(second, team_url)
-    stores = Store.open(first), Store.open(second)
-    yield stores
-    for store in stores:
-        store.close()
-
-
-def _server_rows(pg_server, url: str) -> list[tuple]:
-    with pg_server.admin(conninfo_to_dict(url)["dbname"]) as conn:
-        return log_rows(conn, "chronicle.log")
+    with two_replicas(tmp_path, team_url, [source("src:origin")]) as stores:
+        yield stores
 
 
 def _projections_are_a_rebuilds(store: Store) -> bool:
@@ -48,26 +36,18 @@ def _projections_are_a_rebuilds(store: Store) -> bool:
     return written == snapshot(store.conn)
 
 
-def test_an_append_behind_the_server_takes_two_round_trips(
-    pair, tmp_path: Path, pg_server, team_url: str
+def test_an_append_under_the_lock_takes_two_round_trips(
+    pair, tmp_path: Path, pg_server, team_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # An import's many entries take the lock (here: any entry, with EARLY_ENTRIES 0).
+    monkeypatch.setattr(replica_module, "EARLY_ENTRIES", 0)
     first, second = pair
     second.append([source("src:second")])  # first is now one entry behind
     first.append([source("src:warm")])  # connects and checks the schema
     second.append([source("src:second-again")])
-    trace = tmp_path / "trace.txt"
-    conn = first._replica().log.conn
-    with trace.open("w") as out:
-        conn.pgconn.trace(out.fileno())
-        conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
-        try:
-            first.append([source("src:first")])
-        finally:
-            conn.pgconn.untrace()
-    sent = [line.split("\t") for line in trace.read_text().splitlines()]
-    syncs = [fields for fields in sent if fields[0] == "F" and fields[2] == "Sync"]
-    assert len(syncs) == 2, "one round trip for the lock and the backlog, one for the commit"
-    assert log_rows(first.conn) == _server_rows(pg_server, team_url)
+    trips = round_trips(first, tmp_path, lambda: first.append([source("src:first")]))
+    assert trips == 2, "one round trip for the lock and the backlog, one for the commit"
+    assert log_rows(first.conn) == server_log_rows(pg_server, team_url)
     assert first.head()[0] == 5 and first.verify().ok
     assert _projections_are_a_rebuilds(first)
 
@@ -82,7 +62,7 @@ def test_a_replica_far_behind_pulls_before_it_appends(
         second.append([source(f"src:t{n}")])
     result = first.append([source("src:first")])
     assert list(result.added) == [9]
-    assert log_rows(first.conn) == _server_rows(pg_server, team_url)
+    assert log_rows(first.conn) == server_log_rows(pg_server, team_url)
     assert _projections_are_a_rebuilds(first)
 
 
@@ -91,7 +71,7 @@ def test_a_refused_append_keeps_what_it_caught_up_with(pair, pg_server, team_url
     second.append([source("src:second")])
     with pytest.raises(ConflictError):
         first.append([source("src:first")], expect={"src:first": 3})
-    assert log_rows(first.conn) == _server_rows(pg_server, team_url)
+    assert log_rows(first.conn) == server_log_rows(pg_server, team_url)
     assert first.conn.execute("SELECT count(*) FROM sources").fetchone() == (2,)
 
 
@@ -111,13 +91,13 @@ def test_an_entry_changed_on_the_server_is_refused_by_pull_and_by_append(
     first, second = pair
     second.append([source(f"src:s{n}") for n in range(3)])
     _change_without_hash(pg_server, team_url, 3)
-    server_before, local_before = _server_rows(pg_server, team_url), log_rows(first.conn)
+    server_before, local_before = server_log_rows(pg_server, team_url), log_rows(first.conn)
     with pytest.raises(HistoryRewritten, match="seq 3 does not hash the same"):
         Replica(first).pull()
     with pytest.raises(HistoryRewritten, match="seq 3 does not hash the same"):
         first.append([source("src:first")])
     assert log_rows(first.conn) == local_before
-    assert _server_rows(pg_server, team_url) == server_before
+    assert server_log_rows(pg_server, team_url) == server_before
 
 
 def test_a_clone_stops_at_a_changed_entry_and_keeps_nothing(

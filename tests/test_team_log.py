@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from psycopg.conninfo import conninfo_to_dict
-from support import log_rows, main_on
+from support import log_rows, main_on, server_log_rows
 
 from chronicle.chain import entry_hash
 from chronicle.schema import LOG_COLUMN_LIST
@@ -47,11 +47,6 @@ def _log(path: Path) -> list[tuple]:
         return log_rows(conn)
 
 
-def _server_log(pg_server, url: str) -> list[tuple]:
-    with pg_server.admin(_database(url)) as conn:
-        return log_rows(conn, "chronicle.log")
-
-
 def _database(url: str) -> str:
     return conninfo_to_dict(url)["dbname"]
 
@@ -65,14 +60,14 @@ def _title(path: Path, event_id: str) -> str:
 
 def test_two_analysts_share_one_log(analysts, run: Run, pg_server, team_url: str) -> None:
     amina, bakary = analysts
-    assert _log(amina) == _log(bakary) == _server_log(pg_server, team_url)
+    assert _log(amina) == _log(bakary) == server_log_rows(pg_server, team_url)
     run(
         bakary, "correct", "ev:battle", "--set", "title=Tinzaouaten, 25-27 July", "--reason", "name"
     )
-    assert len(_server_log(pg_server, team_url)) == 9
+    assert len(server_log_rows(pg_server, team_url)) == 9
     out, _ = run(amina, "timeline", "--format", "json")  # a read pulls first
     assert "Tinzaouaten, 25-27 July" in out
-    assert _log(amina) == _log(bakary) == _server_log(pg_server, team_url)
+    assert _log(amina) == _log(bakary) == server_log_rows(pg_server, team_url)
     status, _ = run(amina, "status", "--format", "json")
     described = json.loads(status)
     assert described["behind"] == 0
@@ -97,7 +92,7 @@ def test_a_stale_version_is_judged_by_the_server(analysts, run: Run, pg_server, 
     _, err = run(bakary, "correct", "ev:battle", "--set", "title=B", "--reason", "r",
                  "--expect-version", "1", code=1)  # fmt: skip
     assert "changed since you read it" in err and len(err.strip().splitlines()) == 1
-    titles = [r[8] for r in _server_log(pg_server, team_url) if r[2] == "event.corrected"]
+    titles = [r[8] for r in server_log_rows(pg_server, team_url) if r[2] == "event.corrected"]
     assert len(titles) == 1 and '"title":"A"' in titles[0]
     assert _title(bakary, "ev:battle") == "A"  # the refused write still caught it up
 
@@ -124,11 +119,11 @@ def test_an_unreachable_server(analysts, run: Run, pg_server, team_url: str, tmp
     out, err = run(amina, "timeline", "--format", "json")
     assert "ev:battle" in out
     assert err.startswith("note: cannot reach the team log") and len(err.splitlines()) == 1
-    before = _log(amina), _server_log(pg_server, team_url)
+    before = _log(amina), server_log_rows(pg_server, team_url)
     _, err = run(amina, "correct", "ev:battle", "--set", "title=X", "--reason", "r", code=1)
     assert "nothing was written" in err and len(err.strip().splitlines()) == 1
     _, err = run(amina, "import", MINI, code=1)
-    assert (_log(amina), _server_log(pg_server, team_url)) == before
+    assert (_log(amina), server_log_rows(pg_server, team_url)) == before
 
 
 def test_a_read_only_member_clones_and_pulls_but_cannot_append(
@@ -148,7 +143,7 @@ def test_a_read_only_member_clones_and_pulls_but_cannot_append(
     assert _title(reader, "ev:kidal") == "K"
     _, err = run(reader, "correct", "ev:kidal", "--set", "title=R", "--reason", "r", code=1)
     assert "does not let this role write" in err
-    assert _log(reader) == _server_log(pg_server, team_url)
+    assert _log(reader) == server_log_rows(pg_server, team_url)
 
 
 def test_a_newer_server_schema_is_refused_in_one_line(analysts, run: Run, pg_server, team_url):
@@ -194,7 +189,7 @@ def test_times_come_from_the_server_and_never_go_backwards(
     export.write_text(json.dumps(later) + "\n")
     run(amina, "import", str(export))
     run(amina, "add", "source", "--id", "src:newer", "--title", "Newer", "--kind", "news")
-    times = [r[5] for r in _server_log(pg_server, team_url)]
+    times = [r[5] for r in server_log_rows(pg_server, team_url)]
     assert times == sorted(times)
     assert times[-2:] == ["2999-01-01T00:00:00.000000Z"] * 2
 
