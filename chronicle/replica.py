@@ -22,6 +22,7 @@ nothing, and names the first seq that differs.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import queue
 import threading
@@ -174,7 +175,7 @@ class Replica:
                 if self.pull():  # judged at a stale head: judge again at the server's
                     continue
                 raise
-            if not sequenced.ids:
+            if not sequenced.rows:
                 return AppendResult(skipped=skipped)  # all logged already: a retry that landed
             try:
                 rows = self.log.append_after(head, sequenced)
@@ -185,9 +186,9 @@ class Replica:
                 if err.unhashed:
                     raise HistoryRewritten(_unhashed(err.seq)) from None
                 self._rewritten(head[0])
-            self._apply(rows)
+            self._apply(rows, own={item.entry_id: item for item in entries})
             last = rows[-1][0]
-            return AppendResult(range(last - len(sequenced.ids) + 1, last + 1), skipped)
+            return AppendResult(range(last - len(sequenced.rows) + 1, last + 1), skipped)
         return None
 
     def _validated(
@@ -267,12 +268,22 @@ class Replica:
         finally:
             ahead.close()
 
-    def _apply(self, rows: Iterable[tuple], *, large: bool = False) -> AppendResult:
-        """Server rows in one local transaction, each checked to hash here as it does there."""
+    def _apply(
+        self,
+        rows: Iterable[tuple],
+        *,
+        large: bool = False,
+        own: dict[str, PendingEntry] | None = None,
+    ) -> AppendResult:
+        """Server rows in one local transaction, each checked to hash here as it does there.
+
+        ``own``: entries this replica validated itself, by id; their rows are written
+        from them, stamped and hashed as the server did, without reading them again.
+        """
         tail = _Tail()
         with _hashed_alike():
             return self.store.write_entries(
-                lambda head: _continuing(rows, head, tail),
+                lambda head: _continuing(rows, head, tail, own or {}),
                 before_commit=lambda head, result: self._landed(tail),
                 large=large,
             )
@@ -401,10 +412,7 @@ def _sequenced(entries: list[PendingEntry], rows: list[tuple]) -> Sequenced:
         named.add(item.entry_type, item.data)
     depends = {item.subject for item in entries}
     depends.update(named.events, named.claims, named.entities, named.sources)
-    ids, types, subjects, versions, authors, schemas, payloads = (
-        [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(7)]
-    )
-    return Sequenced(sorted(depends), ids, types, subjects, versions, authors, schemas, payloads)
+    return Sequenced(sorted(depends), rows)
 
 
 class _Validated(Exception):
@@ -418,12 +426,16 @@ class _Tail:
 
 
 def _continuing(
-    rows: Iterable[tuple], head: tuple[int, str], tail: _Tail
+    rows: Iterable[tuple],
+    head: tuple[int, str],
+    tail: _Tail,
+    own: dict[str, PendingEntry] | None = None,
 ) -> Iterator[PendingEntry]:
     """The entries of the rows after ``head``, each checked to continue the chain.
 
     Their hashes are not recomputed here: the appender hashes each entry as it
-    writes it, and refuses one whose hash is not the server's.
+    writes it, and refuses one whose hash is not the server's. A row of one of
+    ``own`` (validated here already, by id) is that entry, given the server's time.
     """
     seq, prev = head
     for row in rows:
@@ -437,7 +449,12 @@ def _continuing(
             )
         seq, prev = row[0], row[10]
         tail.last = (seq, prev)
-        yield pulled_entry(_as_line(row), f"the team log, seq {seq}: ", prev, row[8])
+        where = f"the team log, seq {seq}: "
+        mine = own.get(row[1]) if own else None
+        if mine is not None and mine.stored_json == row[8]:
+            yield dataclasses.replace(mine, recorded_at=row[5], hash=prev, where=where)
+        else:
+            yield pulled_entry(_as_line(row), where, prev, row[8])
 
 
 @contextlib.contextmanager

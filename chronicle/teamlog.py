@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -129,19 +130,16 @@ BEGIN
         || ',' || schema || ',' || to_json(prev_hash) || ']' || chr(10) || data, 'UTF8')), 'hex');
 END $$;
 CREATE OR REPLACE FUNCTION chronicle.append_after(
-    after bigint, after_hash text, behind_limit bigint, depends text[],
-    ids text[], types text[], subjects text[], versions integer[], authors text[],
-    schemas integer[], payloads text[]
+    after bigint, after_hash text, behind_limit bigint, depends json, entries json
 ) RETURNS SETOF chronicle.log LANGUAGE plpgsql AS $$
 DECLARE
     h chronicle.head%ROWTYPE;
     stamp text;
     prev text;
     bad bigint;
-    n integer := coalesce(array_length(ids, 1), 0);
-    seqs bigint[] := '{{}}';
-    prevs text[] := '{{}}';
-    hashes text[] := '{{}}';
+    e record;
+    n bigint := 0;
+    rows chronicle.log[] := '{{}}';
 BEGIN
     SELECT * INTO h FROM chronicle.head FOR UPDATE;
     IF after > h.seq OR (SELECT l.hash FROM chronicle.log l WHERE l.seq = after)
@@ -150,9 +148,10 @@ BEGIN
             USING ERRCODE = 'CH003';
     END IF;
     IF h.seq - after > behind_limit
-            OR EXISTS (SELECT 1 FROM chronicle.log l
-                       WHERE l.seq > after AND l.subject = ANY(depends))
-            OR EXISTS (SELECT 1 FROM chronicle.log l WHERE l.id = ANY(ids)) THEN
+            OR EXISTS (SELECT 1 FROM chronicle.log l WHERE l.seq > after
+                       AND l.subject IN (SELECT json_array_elements_text(depends)))
+            OR EXISTS (SELECT 1 FROM chronicle.log l WHERE l.id IN
+                       (SELECT x.id FROM json_to_recordset(entries) AS x(id text))) THEN
         RAISE EXCEPTION 'the log changed what this append depends on since seq %', after
             USING ERRCODE = 'CH004';
     END IF;
@@ -165,17 +164,16 @@ BEGIN
     END IF;
     stamp := greatest({SERVER_NOW}, h.recorded_at);
     prev := h.hash;
-    FOR i IN 1..n LOOP
-        seqs[i] := h.seq + i;
-        prevs[i] := prev;
-        prev := chronicle.entry_hash(seqs[i], ids[i], types[i], subjects[i], versions[i],
-                                     stamp, authors[i], schemas[i], payloads[i], prev);
-        hashes[i] := prev;
+    FOR e IN SELECT * FROM json_to_recordset(entries) AS x(
+            id text, type text, subject text, version integer, author text, schema integer,
+            data text) LOOP
+        n := n + 1;
+        rows[n] := ROW(h.seq + n, e.id, e.type, e.subject, e.version, stamp, e.author,
+                       e.schema, e.data, prev, chronicle.entry_hash(h.seq + n, e.id, e.type,
+                       e.subject, e.version, stamp, e.author, e.schema, e.data, prev));
+        prev := rows[n].hash;
     END LOOP;
-    INSERT INTO chronicle.log
-        SELECT s, i, t, subj, v, stamp, a, sch, d, p, hh
-        FROM unnest(seqs, ids, types, subjects, versions, authors, schemas, payloads, prevs, hashes)
-            AS u(s, i, t, subj, v, a, sch, d, p, hh);
+    INSERT INTO chronicle.log SELECT * FROM unnest(rows);
     RETURN QUERY SELECT * FROM chronicle.log l WHERE l.seq > after ORDER BY l.seq;
 END $$;
 UPDATE chronicle.meta SET value = '{SEQUENCED_SCHEMA}' WHERE key = 'schema';
@@ -206,22 +204,17 @@ class Diverged(TeamLogError):
 @dataclass
 class Sequenced:
     """Entries for the server to number, stamp and hash (``append_after``): what each
-    fixes itself, and the subjects whose change since the replica's head refuses them."""
+    fixes itself, as (id, type, subject, subject_version, author, schema, data), and
+    the subjects whose change since the replica's head refuses them."""
 
     depends: list[str]
-    ids: list[str]
-    types: list[str]
-    subjects: list[str]
-    versions: list[int]
-    authors: list[str]
-    schemas: list[int]
-    payloads: list[str]
+    rows: list[tuple]
 
-    def columns(self) -> tuple[list[Any], ...]:
-        return (
-            self.depends, self.ids, self.types, self.subjects, self.versions, self.authors,
-            self.schemas, self.payloads,
-        )  # fmt: skip
+    def arguments(self) -> tuple[str, str]:
+        """Both as JSON text: one parameter each, which the server unpacks in C."""
+        keys = ("id", "type", "subject", "version", "author", "schema", "data")
+        entries = [dict(zip(keys, row, strict=True)) for row in self.rows]
+        return json.dumps(self.depends), json.dumps(entries)
 
 
 @dataclass(frozen=True)
@@ -420,15 +413,14 @@ class TeamLog:
         them again after a pull), ``Diverged`` when it does not hold ``head`` or holds
         an entry after it that does not hash as its content.
         """
-        args = (head[0], head[1], CATCH_UP_ROWS, *entries.columns())
+        args = (head[0], head[1], CATCH_UP_ROWS, *entries.arguments())
         with self._explicit_begin(), self._transaction():
             try:
                 with self.conn.pipeline():
                     self.conn.execute("BEGIN")
                     cursor = self.conn.execute(
-                        f"SELECT {LOG_COLUMN_LIST} FROM chronicle.append_after(%s, %s, %s, "
-                        "%s::text[], %s::text[], %s::text[], %s::text[], %s::integer[], "
-                        "%s::text[], %s::integer[], %s::text[])",
+                        f"SELECT {LOG_COLUMN_LIST} FROM "
+                        "chronicle.append_after(%s, %s, %s, %s::json, %s::json)",
                         args,
                     )
                     self.conn.execute("COMMIT")
