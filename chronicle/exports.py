@@ -162,9 +162,9 @@ def _write_stream(
 ) -> int:
     title, group_by, progress = options.title, options.group_by, options.progress
     if fmt == "csv" and what == "timeline":  # the largest export, written as bytes throughout
-        values = _Counted(timeline_utf8(conn, scope), progress)
-        tabular.write_csv_utf8(out, TIMELINE_COLUMNS, values, safe=options.safe_cells)
-        return values.n
+        batches = _Counted(timeline_utf8(conn, scope), progress, len)
+        tabular.write_csv_utf8(out, TIMELINE_COLUMNS, batches, safe=options.safe_cells)
+        return batches.n
     if fmt in tabular.TABULAR:
         read = table_values if fmt == "csv" else table_rows
         columns, rows = read(conn, what, scope, _log_reader(conn))
@@ -214,16 +214,26 @@ def write_rows(
 
 
 class _Counted(Iterable[T]):
-    """Passes items through, counting them and telling ``progress`` every so often."""
+    """Passes items through, counting the rows in them and telling ``progress`` every so often.
 
-    def __init__(self, items: Iterable[T], progress: Progress_ | None) -> None:
-        self.items, self.progress, self.n = items, progress, 0
+    An item is a row, or with ``rows`` (``len`` for a batch) as many as that says.
+    """
+
+    def __init__(
+        self,
+        items: Iterable[T],
+        progress: Progress_ | None,
+        rows: Callable[[T], int] | None = None,
+    ) -> None:
+        self.items, self.progress, self.rows, self.n = items, progress, rows, 0
 
     def __iter__(self) -> Iterator[T]:
+        told = 0
         for item in self.items:
             yield item
-            self.n += 1
-            if self.progress and self.n % PROGRESS_EVERY == 0:
+            self.n += 1 if self.rows is None else self.rows(item)
+            if self.progress and self.n - told >= PROGRESS_EVERY:
+                told = self.n
                 self.progress(self.n)
         if self.progress:
             self.progress(self.n)

@@ -18,7 +18,7 @@ from export_samples import export_text
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from chronicle import queries
+from chronicle import exports, queries
 from chronicle.exporters.rows import Scope, timeline_utf8
 from chronicle.exporters.tabular import _CONTROL_BYTES, write_csv, write_csv_utf8
 from chronicle.render import has_control
@@ -52,13 +52,18 @@ def _reference(
     return out.getvalue().encode()
 
 
+def _batched(rows: list[list[Any]], batch: int) -> list[list[list[Any]]]:
+    """The rows as a cursor's ``fetchmany(batch)`` gives them."""
+    return [rows[i : i + batch] for i in range(0, len(rows), batch)]
+
+
 def _through_file(
     columns: tuple[str, ...], rows: list[list[Any]], batch: int, safe: bool = True
 ) -> bytes:
     """As an export writes: a UTF-8 text layer over a binary file, bypassed for the rows."""
     raw = io.BytesIO()
     text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-    write_csv_utf8(text, columns, rows, batch=batch, safe=safe)
+    write_csv_utf8(text, columns, _batched(rows, batch), safe=safe)
     text.flush()
     return raw.getvalue()
 
@@ -76,6 +81,9 @@ def _through_file(
 @example([[1.5, 2.0, True, "\xa0"]], 1, True)
 @example([["=1+1", -3, "@a"], ["'=x", None, "-5"]], 2, True)
 @example([["=1+1", -3, "@a"], ["'=x", None, "-5"]], 2, False)
+@example([["a\n=b", 1], ["c\n", 2], ["", 3]], 4, True)  # a newline inside a cell, then a formula
+@example([["x", 2**70, True], ["y", -1, False]], 2, True)  # integers past 64 bits; booleans
+@example([["é\u2013", 1.0], ["\u2013", 2.5]], 2, True)  # letters sharing a control's lead byte
 @settings(deadline=None)  # a busy machine is not a wrong answer
 def test_utf8_rows_are_written_as_the_str_writer_writes_them(
     rows: list[list], batch: int, safe: bool
@@ -84,7 +92,7 @@ def test_utf8_rows_are_written_as_the_str_writer_writes_them(
     expected = _reference(columns, rows, batch, safe)
     assert _through_file(columns, _utf8(rows), batch, safe) == expected
     text = io.StringIO()  # no file under it: the encoded lines are decoded again
-    write_csv_utf8(text, columns, _utf8(rows), batch=batch, safe=safe)
+    write_csv_utf8(text, columns, _batched(_utf8(rows), batch), safe=safe)
     assert text.getvalue().encode() == expected
 
 
@@ -161,9 +169,9 @@ def test_a_store_exports_its_timeline_as_the_str_writer_does(events: list[dict[s
 def test_the_connection_reads_text_as_str_again_when_a_reader_stops_early(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "s.db", create=True)
     store.append(_entries([{"title": "t", "summary": "s", "place": "p", "actor": "a", "tag": "g"}]))
-    rows = timeline_utf8(store.conn, Scope())
-    assert isinstance(next(rows)[0], bytes)
-    rows.close()
+    batches = timeline_utf8(store.conn, Scope())
+    assert isinstance(next(batches)[0][0], bytes)
+    batches.close()
     assert store.conn.text_factory is str
     store.close()
 
@@ -200,3 +208,30 @@ def test_a_read_or_an_export_imports_no_validator(mini_store, tmp_path: Path, co
     if command[0] == "export":
         rows = len(list(queries.timeline(mini_store.conn)))
         assert out.read_text().count("\n") == 1 + rows
+
+
+def test_an_export_counts_the_rows_of_each_batch_it_writes(tmp_path: Path) -> None:
+    """Rows come 256 to a batch: progress is told the rows so far after each one, and the end."""
+    store = Store.open(tmp_path / "s.db", create=True)
+    events = [
+        {
+            "event_id": f"ev:{i}",
+            "title": f"t{i}",
+            "when": "2020",
+            "actors": [],
+            "tags": [],
+            "summary": "",
+            "citations": [],
+        }
+        for i in range(300)
+    ]
+    store.append(
+        [{**_entry(0, "event.asserted", data), "id": f"batch-{i}"} for i, data in enumerate(events)]
+    )
+    seen: list[int] = []
+    result = exports.export_file(
+        store.conn, "timeline", "csv", tmp_path / "t.csv", progress=seen.append
+    )
+    store.close()
+    assert seen == [256, 300] and result.rows == 300
+    assert (tmp_path / "t.csv").read_text().count("\n") == 1 + 300

@@ -230,10 +230,10 @@ def timeline(
 
 def timeline_values(
     conn: sqlite3.Connection, f: TimelineFilter | None = None, as_of: int | None = None
-) -> Iterator[tuple]:
+) -> sqlite3.Cursor:
     """``timeline`` as bare tuples in ``TIMELINE_COLUMNS`` order, for writers of many rows."""
     sql, params = timeline_sql(conn, f or TimelineFilter(), as_of, _T_COLUMNS)
-    return iter(conn.execute(sql, params))
+    return conn.execute(sql, params)
 
 
 def filtered_events_sql(
