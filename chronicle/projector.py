@@ -21,7 +21,13 @@ from typing import Any
 
 from chronicle import rules
 from chronicle.chain import canonical_json
-from chronicle.schema import disputes_sql, projection_indexes, timeline_order
+from chronicle.schema import (
+    SEARCH_NAMES,
+    disputes_sql,
+    fts_documents,
+    projection_indexes,
+    timeline_order,
+)
 from chronicle.terms import ENTRY_TYPES
 from chronicle.upcasting import upcast
 
@@ -74,34 +80,48 @@ _INSERT_CLAIM = (
 _DIRTY = "SELECT event_id FROM temp.dirty_claims"
 _TEXT_FIELDS = ("title", "summary", "place", "actors", "citations")
 
+
 # Aggregates of the touched events, each computed in one grouped pass (UPDATE … FROM)
 # rather than a correlated lookup per event, which grew quadratically with the batch.
 # The dispute groups of the touched events are recomputed whole and stored, so that
 # reading every dispute of a store is a scan (3 s at a million entries when the view
 # grouped every claim on each read).
-_REFRESH_COUNTS = (
-    f"UPDATE events SET n_claims = 0, disputed = 0 WHERE event_id IN ({_DIRTY})",
-    f"""UPDATE events SET n_claims = c.n FROM (
+def _refresh_counts(touched: str, *, reset: bool = True) -> tuple[str, ...]:
+    """The statements redoing the counts and dispute groups of the events ``touched``
+    names (an SQL condition on ``event_id``); ``reset``: first clear what they had."""
+    count = f"""UPDATE events SET n_claims = c.n FROM (
         SELECT event_id, count(*) AS n FROM claim_versions
-        WHERE event_id IN ({_DIRTY}) AND to_seq IS NULL AND status = 'active'
+        WHERE {touched} AND to_seq IS NULL AND status = 'active'
         GROUP BY event_id) AS c
-    WHERE events.event_id = c.event_id""",
-    f"DELETE FROM dispute_groups WHERE event_id IN ({_DIRTY})",
-    f"""INSERT INTO dispute_groups (event_id, property, about, n_claims, n_claimants, low, high,
-        claimants, disputed, title, about_name)
+    WHERE events.event_id = c.event_id"""
+    group = f"""INSERT INTO dispute_groups (event_id, property, about, n_claims, n_claimants, low,
+        high, claimants, disputed, title, about_name)
     SELECT d.event_id, d.property, d.about, d.n_claims, d.n_claimants, d.low, d.high,
         d.claimants, d.disputed, (SELECT title FROM events WHERE event_id = d.event_id),
         (SELECT name FROM entities WHERE entity_id = d.about)
-    FROM ({
-        disputes_sql(
-            f"SELECT * FROM claim_versions WHERE to_seq IS NULL AND event_id IN ({_DIRTY})"
-        )
-    }) AS d""",
-    f"""UPDATE events SET disputed = 1 FROM (
+    FROM ({disputes_sql(f"SELECT * FROM claim_versions WHERE to_seq IS NULL AND {touched}")}
+    ) AS d"""
+    flag = f"""UPDATE events SET disputed = 1 FROM (
         SELECT DISTINCT event_id FROM dispute_groups
-        WHERE event_id IN ({_DIRTY}) AND disputed = 1) AS d
-    WHERE events.event_id = d.event_id""",
-)
+        WHERE {touched} AND disputed = 1) AS d
+    WHERE events.event_id = d.event_id"""
+    if not reset:
+        return count, group, flag
+    return (
+        f"UPDATE events SET n_claims = 0, disputed = 0 WHERE {touched}",
+        count,
+        f"DELETE FROM dispute_groups WHERE {touched}",
+        group,
+        flag,
+    )
+
+
+_REFRESH_COUNTS = _refresh_counts(f"event_id IN ({_DIRTY})")
+# The same for every event at once, for a replay into empty projections: there every
+# event is touched (each was asserted), so narrowing each statement to the touched
+# ones through a temp table would only cost a lookup a row. The counts start at their
+# defaults and there are no dispute groups yet: nothing to reset.
+_COUNT_ALL = _refresh_counts("true", reset=False)
 
 # The full-text index keeps no copy of its documents (they are composed by the
 # events_fts_docs view): a document is taken out by giving FTS5 the very text it
@@ -122,6 +142,20 @@ _FTS_INDEX_ALL = (
 )
 
 
+# Every document at the end of a replay: each entity's searchable names are gathered
+# once into a temp table and looked up there, instead of once for every event the
+# entity is in (composing the documents took half the index's time at 100k entries).
+_SEARCH_NAMES_ONCE = (
+    "CREATE TEMP TABLE IF NOT EXISTS search_names (entity_id TEXT PRIMARY KEY, names TEXT)",
+    "DELETE FROM temp.search_names",
+    f"INSERT INTO temp.search_names SELECT s.entity_id, {SEARCH_NAMES.format(ref='s.entity_id')} "
+    "FROM entities s",
+    f"INSERT INTO events_fts ({_FTS_COLUMNS}) SELECT {_FTS_COLUMNS} FROM ("
+    f"{fts_documents('(SELECT names FROM temp.search_names WHERE entity_id = {ref})')})",
+    "DROP TABLE temp.search_names",
+)
+
+
 def reindex_every_document(conn: sqlite3.Connection) -> None:
     """Make the full-text index anew from the documents its view composes now.
 
@@ -132,14 +166,19 @@ def reindex_every_document(conn: sqlite3.Connection) -> None:
     conn.execute(_FTS_INDEX_ALL)
 
 
-# The entity -> event keys of events whose actors change, read from their current
-# version before it is closed.
-_DROP_ACTOR_KEYS = """
+# The entity -> event keys of the current versions (those ``to_seq IS NULL`` picks).
+_ACTOR_KEYS = """SELECT json_extract(a.value, '$.entity'), v.event_id
+    FROM event_versions v, json_each(v.actors) a WHERE v.to_seq IS NULL"""
+# Those of events whose actors change, read from their current version before it is closed.
+_DROP_ACTOR_KEYS = f"""
 DELETE FROM event_actor_keys WHERE (entity_id, event_id) IN (
-    SELECT json_extract(a.value, '$.entity'), v.event_id
-    FROM event_versions v, json_each(v.actors) a
-    WHERE v.event_id IN (SELECT value FROM json_each(?)) AND v.to_seq IS NULL)
+    {_ACTOR_KEYS} AND v.event_id IN (SELECT value FROM json_each(?)))
 """
+# Every event's, at the end of a replay, in the table's order: each key lands after the
+# last rather than somewhere inside a table that grew all run long.
+_ALL_ACTOR_KEYS = (
+    f"INSERT OR IGNORE INTO event_actor_keys (entity_id, event_id) {_ACTOR_KEYS} ORDER BY 1, 2"
+)
 
 
 @dataclass
@@ -183,8 +222,14 @@ class _Unflushed:
 class Projector:
     """Applies entries to the projections; also answers the rules' reference questions."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, fresh: bool = False) -> None:
+        """``fresh``: the projections are empty and one ``finish`` ends the whole run (a
+        replay). Nothing is then in the full-text index, the counts or the actor keys
+        before that finish, so none of them is kept up to date batch by batch: finish
+        makes each whole, once, from the rows the run wrote.
+        """
         self.conn = conn
+        self.fresh = fresh
         # Events whose full-text document, and whose counts and disputes, are redone at
         # finish. Each flush moves them to the temp tables of those names (dirty_text
         # then holds the events out of the full-text index until finish), so a long
@@ -622,6 +667,10 @@ class Projector:
 
     def _before_changes(self, p: _Unflushed) -> None:
         """Take out what the rows about to change were read into: documents, actor keys."""
+        if self.fresh:  # nothing is indexed or counted yet (see __init__)
+            self.dirty_text.clear()
+            self.dirty_claims.clear()
+            return
         if self.dirty_text:
             self._unindex("SELECT value FROM json_each(?)", (json.dumps(sorted(self.dirty_text)),))
             self.dirty_text.clear()
@@ -673,6 +722,8 @@ class Projector:
 
     def _write_members(self) -> None:
         """The entity -> event keys of the events whose actors are new or changed."""
+        if self.fresh:  # finish writes every event's at once (see __init__)
+            return
         keys = {
             (event_id, a["entity"])
             for event_id, state in self._pending.members.items()
@@ -687,8 +738,11 @@ class Projector:
         self.flush()
         self._restore_indexes()
         self._write_aliases()
-        for statement in (*_REFRESH_COUNTS, _FTS_INDEX):
-            self.conn.execute(statement)
+        if self.fresh:
+            self._finish_fresh()
+        else:
+            for statement in (*_REFRESH_COUNTS, _FTS_INDEX):
+                self.conn.execute(statement)
         self._batch_started = False
         meta = [("checkpoint", checkpoint)]
         if self.order_changed:
@@ -702,7 +756,7 @@ class Projector:
         An alias is searchable text of every event with its entity as an actor or
         as the place: those documents leave the index with the names they had.
         """
-        if self._aliased:
+        if self._aliased and not self.fresh:
             self._unindex(
                 "SELECT event_id FROM event_actor_keys "
                 "WHERE entity_id IN (SELECT value FROM json_each(?1)) "
@@ -714,6 +768,12 @@ class Projector:
         self.conn.executemany("INSERT OR IGNORE INTO entity_aliases VALUES (?, ?, ?)",
                               self._alias_rows)  # fmt: skip
         self._alias_rows = []
+
+    def _finish_fresh(self) -> None:
+        """Make whole what a fresh run left to its end: actor keys, counts, full text."""
+        for statement in (_ALL_ACTOR_KEYS, *_COUNT_ALL, *_SEARCH_NAMES_ONCE):
+            self.conn.execute(statement)
+        self._aliased.clear()
 
 
 # What each entry type does to the projections, by type: every type of the
@@ -772,7 +832,7 @@ def replay(conn: sqlite3.Connection, log: str = "log") -> int:
     (``live.log``) for a check against it. Nothing is parsed or validated again:
     what each entry understood when it was written is what it means now.
     """
-    projector = Projector(conn)
+    projector = Projector(conn, fresh=True)
     projector.go_bulk()  # before the log is read: an open read blocks DROP INDEX
     last = 0
     rows = conn.execute(f"SELECT seq, type, subject_version, schema, data FROM {log} ORDER BY seq")

@@ -258,14 +258,35 @@ ORDER BY {timeline_order("e.")};
 """
 
 
-# An entity's searchable names: its name, then its aliases in alias order.
-_SEARCH_NAMES = """(SELECT n.name || ' ' || coalesce((SELECT group_concat(x.alias, ' ')
+# An entity's searchable names: its name, then its aliases in alias order ({ref}: its id).
+SEARCH_NAMES = """(SELECT n.name || ' ' || coalesce((SELECT group_concat(x.alias, ' ')
     FROM entity_aliases x WHERE x.entity_id = n.entity_id), '')
     FROM entities n WHERE n.entity_id = {ref})"""
 
 # The members of an event's current version, one row per element of its JSON list.
 _CURRENT_MEMBERS = """event_versions {v}, json_each({v}.{column}) {j}
     WHERE {v}.event_id = {event} AND {v}.to_seq IS NULL"""
+
+
+def fts_documents(names: str = SEARCH_NAMES) -> str:
+    """The SELECT composing each event's full-text document (the view events_fts_docs).
+
+    ``names`` gives an entity's searchable names from its id (``{ref}``): a rebuild,
+    which indexes every document at once, reads them from a table it fills once
+    with ``SEARCH_NAMES`` rather than gathering each entity's aliases again for
+    every event it is in.
+    """
+    return f"""SELECT e.rowid AS rowid, e.event_id, e.title, e.summary,
+    (SELECT group_concat(coalesce(json_extract(c.value, '$.quote'), '') || ' '
+                         || coalesce(json_extract(c.value, '$.named_as'), ''), ' ')
+     FROM {_CURRENT_MEMBERS.format(v="cv", column="citations", j="c", event="e.event_id")}
+    ) AS quotes,
+    {names.format(ref="e.place_id")} AS places,
+    (SELECT group_concat({names.format(ref="json_extract(a.value, '$.entity')")}, ' ')
+     FROM {_CURRENT_MEMBERS.format(v="av", column="actors", j="a", event="e.event_id")}
+    ) AS actors
+FROM events e"""
+
 
 # What the full-text index holds for each event, composed from rows already written.
 # The index keeps no copy, so a document taken out of it must be read here before
@@ -286,16 +307,7 @@ SELECT v.event_id, json_extract(c.value, '$.source') AS source_id,
 FROM event_versions v, json_each(v.citations) c
 WHERE v.to_seq IS NULL;
 CREATE VIEW events_fts_docs AS
-SELECT e.rowid AS rowid, e.event_id, e.title, e.summary,
-    (SELECT group_concat(coalesce(json_extract(c.value, '$.quote'), '') || ' '
-                         || coalesce(json_extract(c.value, '$.named_as'), ''), ' ')
-     FROM {_CURRENT_MEMBERS.format(v="cv", column="citations", j="c", event="e.event_id")}
-    ) AS quotes,
-    {_SEARCH_NAMES.format(ref="e.place_id")} AS places,
-    (SELECT group_concat({_SEARCH_NAMES.format(ref="json_extract(a.value, '$.entity')")}, ' ')
-     FROM {_CURRENT_MEMBERS.format(v="av", column="actors", j="a", event="e.event_id")}
-    ) AS actors
-FROM events e;
+{fts_documents()};
 """
 
 VIEWS = f"""{MEMBER_VIEWS}

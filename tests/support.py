@@ -21,13 +21,29 @@ _counter = itertools.count(1)
 
 
 def snapshot(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
-    """Every projection table's rows (sorted), plus the full-text documents."""
+    """Every projection table's rows (sorted), plus the full-text documents and index.
+
+    The documents are composed by a view from the rows above, so they alone cannot
+    show an index that missed a document or kept a stale one: what the index holds,
+    each word where it was found, is compared too.
+    """
     out = {}
     for name in COMPARABLE_TABLES:
         rows = conn.execute(f"SELECT * FROM {name}").fetchall()
         out[name] = sorted(rows, key=repr)
     fts = conn.execute("SELECT event_id, title, summary, quotes, places, actors FROM events_fts")
     out["events_fts"] = sorted(fts.fetchall(), key=repr)
+    conn.execute(
+        "CREATE VIRTUAL TABLE temp.snapshot_words USING fts5vocab(main, events_fts, 'instance')"
+    )
+    try:
+        words = conn.execute(
+            "SELECT w.term, e.event_id, w.col, w.offset FROM temp.snapshot_words w "
+            "LEFT JOIN events e ON e.rowid = w.doc"
+        )
+        out["events_fts_index"] = sorted(words.fetchall(), key=repr)
+    finally:
+        conn.execute("DROP TABLE temp.snapshot_words")
     return out
 
 
