@@ -20,7 +20,6 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib.resources import files
 
 # Braille dots per terminal cell. A terminal cell is about twice as tall as it is
 # wide, so a dot is about square: one degree of latitude and of longitude get the
@@ -308,6 +307,8 @@ class Arc:
 @cache
 def border_arcs() -> tuple[Arc, ...]:
     """Natural Earth's country borders and coasts, shipped with the package."""
+    from importlib.resources import files  # only the map needs it: 5 ms of every start-up
+
     raw = json.loads(files("chronicle.geodata").joinpath("borders.json").read_text("utf-8"))
     scale = raw["scale"]
     arcs = []
