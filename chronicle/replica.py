@@ -44,6 +44,7 @@ from chronicle.teamlog import (
     Append,
     Diverged,
     Listener,
+    Lost,
     Moved,
     Sequenced,
     ServerHead,
@@ -179,6 +180,11 @@ class Replica:
                 return AppendResult(skipped=skipped)  # all logged already: a retry that landed
             try:
                 rows = self.log.append_after(head, sequenced)
+            except Lost as lost:
+                done = self._settle(lost, [row[0] for row in sequenced.rows], skipped)
+                if done is None:
+                    continue  # the server holds none of them: try again
+                return done
             except Moved:
                 self.pull()
                 continue
@@ -190,6 +196,20 @@ class Replica:
             last = rows[-1][0]
             return AppendResult(range(last - len(sequenced.rows) + 1, last + 1), skipped)
         return None
+
+    def _settle(self, lost: Lost, ids: list[str], skipped: int) -> AppendResult | None:
+        """After a connection lost mid-append, ask the server again whether the entries
+        landed: if they did, pull them and report them added; None if it holds none.
+        A server still out of reach leaves the question open, as ``lost`` says."""
+        self.close()
+        try:
+            landed = self.log.seqs_of(ids)
+        except TeamLogError:
+            raise lost from None
+        if not landed:
+            return None
+        self.pull()
+        return AppendResult(range(landed[0], landed[-1] + 1), skipped)
 
     def _validated(
         self, entries: list[PendingEntry], expect: dict[str, int] | None

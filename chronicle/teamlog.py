@@ -188,6 +188,10 @@ class Unreachable(TeamLogError):
     """The server cannot be reached (down, wrong address, refused login)."""
 
 
+class Lost(Unreachable):
+    """The connection went while the server took entries: they may or may not have landed."""
+
+
 class Moved(TeamLogError):
     """Since the replica's head the log changed what an append depends on: nothing written."""
 
@@ -416,7 +420,7 @@ class TeamLog:
         args = (head[0], head[1], CATCH_UP_ROWS, *entries.arguments())
         with self._explicit_begin(), self._transaction():
             try:
-                with self.conn.pipeline():
+                with self._committing(), self.conn.pipeline():
                     self.conn.execute("BEGIN")
                     cursor = self.conn.execute(
                         f"SELECT {LOG_COLUMN_LIST} FROM "
@@ -435,6 +439,27 @@ class TeamLog:
                     raise Diverged(int(_first_line(err)), unhashed=True) from None
                 raise
             return cursor.fetchall()
+
+    def seqs_of(self, ids: list[str]) -> list[int]:
+        """Where entries of these ids are in the log (after a connection was lost)."""
+        with self._transaction():
+            found = self.conn.execute(
+                "SELECT seq FROM chronicle.log WHERE id = ANY(%s::text[]) ORDER BY seq", (ids,)
+            )
+            return [row[0] for row in found]
+
+    @contextlib.contextmanager
+    def _committing(self) -> Iterator[None]:
+        """A connection lost while a COMMIT may be under way says so: nobody can know here
+        whether the server committed before it went."""
+        try:
+            yield
+        except (psycopg.OperationalError, psycopg.InterfaceError) as err:
+            raise Lost(
+                f"lost the team log at {self.shown} while it took the entries "
+                f"({_first_line(err)}): they may have landed there; `chronicle pull` once "
+                "it is back shows whether they did"
+            ) from None
 
     def _read_only(self) -> str:
         return (
@@ -547,6 +572,11 @@ class Append:
         A few rows go as one INSERT sent with the COMMIT (one round trip); more go
         by COPY, which pipelining cannot carry.
         """
+        with self.log._committing():
+            self._send(rows)
+        self.committed = True
+
+    def _send(self, rows: Iterable[tuple]) -> None:
         rows = iter(rows)
         few = list(itertools.islice(rows, FEW_ROWS + 1))
         conn = self.log.conn
@@ -569,7 +599,6 @@ class Append:
                 for row in itertools.chain(few, rows):
                     copy.write_row(row)
             conn.commit()
-        self.committed = True
 
 
 def _translated(err: psycopg.Error, shown: str) -> ChronicleError:

@@ -9,6 +9,8 @@ replica's local writing, and what lands is what would have landed under the lock
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,6 +146,56 @@ def test_an_older_server_is_appended_to_under_the_lock_until_share_upgrades_it(
         store.append([source("src:c")])
         assert store._replica().log.sequences
         assert _in_step(store, pg_server, team_url)
+
+
+def test_a_connection_lost_mid_append_is_settled_by_asking_again(
+    pair, pg_server, team_url: str
+) -> None:
+    first, _ = pair
+    first.append([source("src:warm")])
+    database = conninfo_to_dict(team_url)["dbname"]
+    with pg_server.admin(database) as conn:  # each append now waits a moment under the lock
+        conn.execute(
+            "CREATE FUNCTION chronicle.linger() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN PERFORM pg_sleep(0.5); RETURN NULL; END $$"
+        )
+        conn.execute(
+            "CREATE TRIGGER linger AFTER INSERT ON chronicle.log "
+            "FOR EACH STATEMENT EXECUTE FUNCTION chronicle.linger()"
+        )
+    cut = threading.Thread(target=_cut_the_first_sleeper, args=(pg_server, database))
+    cut.start()
+    result = first.append([source("src:cut")])  # lost once, found absent, sent again
+    cut.join()
+    assert [r[3] for r in server_log_rows(pg_server, team_url)].count("src:cut") == 1
+    assert list(result.added) == [first.head()[0]]
+    assert _in_step(first, pg_server, team_url)
+
+
+def _cut_the_first_sleeper(pg_server, database: str) -> None:
+    with pg_server.admin(database) as conn:
+        for _ in range(200):
+            found = conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = 'chronicle' AND wait_event = 'PgSleep'"
+            ).fetchall()
+            if found:
+                return
+            time.sleep(0.02)
+    raise AssertionError("no append waited under the lock")
+
+
+def test_entries_that_landed_before_the_connection_went_are_pulled_and_reported(
+    pair, pg_server, team_url: str
+) -> None:
+    first, second = pair
+    landed = source("src:landed")
+    second.append([landed])  # as if first's own append had committed just before the loss
+    lost = teamlog.Lost("lost the team log while it took the entries")
+    result = Replica(first)._settle(lost, [landed["id"]], 0)
+    assert result is not None and list(result.added) == [first.head()[0]]
+    assert _in_step(first, pg_server, team_url)
+    assert Replica(first)._settle(lost, ["never-sent"], 0) is None
 
 
 # Every character a JSON string escapes or keeps as it is, the astral plane included.
