@@ -22,6 +22,7 @@ from typing import Any
 from chronicle import rules
 from chronicle.chain import canonical_json
 from chronicle.schema import (
+    LOG_COLUMN_LIST,
     SEARCH_NAMES,
     disputes_sql,
     fts_documents,
@@ -825,21 +826,30 @@ def rebuild_order(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT OR REPLACE INTO projection_meta VALUES ('order_fresh', 1)")
 
 
-def replay(conn: sqlite3.Connection, log: str = "log") -> int:
+def replay(
+    conn: sqlite3.Connection,
+    log: str = "log",
+    check: Callable[[list[tuple]], None] | None = None,
+) -> int:
     """Apply every entry of the table ``log`` to empty projections; returns the last seq.
 
     ``log`` is the store's own log for a rebuild, or an attached store's
     (``live.log``) for a check against it. Nothing is parsed or validated again:
-    what each entry understood when it was written is what it means now.
+    what each entry understood when it was written is what it means now. ``check``
+    is handed each chunk of log rows (every column, in ``LOG_COLUMNS`` order) before
+    any of it is applied, and may stop the replay by raising: a rebuild walks the
+    chain that way in the same read of the log.
     """
     projector = Projector(conn, fresh=True)
     projector.go_bulk()  # before the log is read: an open read blocks DROP INDEX
     last = 0
-    rows = conn.execute(f"SELECT seq, type, subject_version, schema, data FROM {log} ORDER BY seq")
+    rows = conn.execute(f"SELECT {LOG_COLUMN_LIST} FROM {log} ORDER BY seq")
     while chunk := rows.fetchmany(REPLAY_CHUNK):
+        if check is not None:
+            check(chunk)
         entries = [
             (seq, entry_type, upcast(entry_type, schema, json.loads(data)), version)
-            for seq, entry_type, version, schema, data in chunk
+            for seq, _, entry_type, _, version, _, _, schema, data, _, _ in chunk
         ]
         # The events and claims the chunk changes, loaded at once (see ``prefetch``).
         named = rules.Referenced()

@@ -196,10 +196,9 @@ class Store:
                     "INSERT OR IGNORE INTO store_meta VALUES ('format', ?)", (STORE_FORMAT,)
                 )
                 if "projection_meta" not in tables:
-                    self._refuse_broken_chain(force_rebuild)
                     self._drop_projections()  # what is left of them, if anything
                     self._create_projections()
-                    self._replay()
+                    self._replay(force_rebuild)
         if self._projection_version() != PROJECTION_VERSION:
             # Projections from an older chronicle: derive them anew.
             self.rebuild(force=force_rebuild)
@@ -482,35 +481,42 @@ class Store:
             if name in kinds:
                 self.conn.execute(f"DROP {kinds[name].upper()} {name}")
 
-    def _replay(self) -> int:
-        """Apply every logged entry to empty projections."""
-        return replay(self.conn)
+    def _replay(self, force: bool) -> int:
+        """Apply every logged entry to empty projections, walking the chain as it goes.
+
+        Each chunk of the log is checked against the chain before any of it is
+        applied, in the same read of the log, and a broken chain is refused unless
+        ``force``: raised inside the caller's transaction, the refusal undoes what
+        the replay wrote, so a rebuild never carries a tampered entry into the
+        views. (Walked first, on its own, it read the whole log twice.)
+        """
+        if force:
+            return replay(self.conn)
+        walk = _ChainWalk(None, None)
+
+        def walked(rows: list[tuple]) -> None:
+            failed = walk.run(rows)
+            if failed is not None:
+                raise _broken_chain(failed)
+
+        last = replay(self.conn, check=walked)
+        failed = walk.finish(self._recorded_head(), None)
+        if failed is not None:
+            raise _broken_chain(failed)
+        return last
 
     def rebuild(self, *, force: bool = False) -> int:
         """Drop every projection and replay the log; returns the number of entries applied.
 
-        The chain is walked first: a log whose chain is broken is refused unless
-        ``force``, so that a rebuild never carries a tampered entry into the views.
+        The chain is walked as the log is read: a log whose chain is broken is refused
+        unless ``force``, so that a rebuild never carries a tampered entry into the views.
         """
         self._need_writable()
-        self._refuse_broken_chain(force)
         # It rewrites about the whole file: large when the store is.
         with self._journal_for(self.path.stat().st_size), collector_paused(), self.transaction():
             self._drop_projections()
             self._create_projections()
-            return self._replay()
-
-    def _refuse_broken_chain(self, force: bool) -> None:
-        if force:
-            return
-        walked = self.verify(guards=False)
-        if not walked.ok:
-            where = f" at seq {walked.first_bad}" if walked.first_bad else ""
-            raise StoreError(
-                f"the log's chain is broken{where} ({walked.problem}): the views were not "
-                "rebuilt from it; see chronicle verify, or rebuild anyway with "
-                "chronicle rebuild --force"
-            )
+            return self._replay(force)
 
     def order_is_fresh(self) -> bool:
         """Whether timeline pages can be read by range (see ``ensure_order``)."""
@@ -595,6 +601,16 @@ class Store:
             if sql != expected[("trigger", name)]:
                 return f"the log's append-only trigger {name} was replaced (its SQL differs)"
         return None
+
+
+def _broken_chain(walked: VerifyResult) -> StoreError:
+    """The refusal of a rebuild from a log whose chain ``walked`` found broken."""
+    where = f" at seq {walked.first_bad}" if walked.first_bad else ""
+    return StoreError(
+        f"the log's chain is broken{where} ({walked.problem}): the views were not "
+        "rebuilt from it; see chronicle verify, or rebuild anyway with "
+        "chronicle rebuild --force"
+    )
 
 
 class _ChainWalk:

@@ -20,7 +20,7 @@ import pytest
 from fixtures.rel_support import run_cli
 from support import snapshot
 
-from chronicle import audit
+from chronicle import audit, projector
 from chronicle.cli import load_seeds
 from chronicle.errors import StoreError
 from chronicle.schema import COMPARABLE_TABLES
@@ -299,10 +299,13 @@ def test_the_quick_check_reads_no_projection_row(path: Path) -> None:
 # --- rebuild walks the chain first ----------------------------------------------------------
 
 
-def break_chain(path: Path) -> int:
-    """Edit the first event's title in the log itself, past its guard: its hash no longer holds."""
+def break_chain(path: Path, which: str = "min") -> int:
+    """Edit the first event's title (``which="max"``: the last's) in the log itself, past its
+    guard: its hash no longer holds."""
     with contextlib.closing(sqlite3.connect(path)) as conn:
-        seq = conn.execute("SELECT min(seq) FROM log WHERE type = 'event.asserted'").fetchone()[0]
+        seq = conn.execute(
+            f"SELECT {which}(seq) FROM log WHERE type = 'event.asserted'"
+        ).fetchone()[0]
     edit(path, "DROP TRIGGER log_no_update",
          "UPDATE log SET data = replace(data, '\"title\":\"', '\"title\":\"FORGED ') "
          f"WHERE seq = {seq}")  # fmt: skip
@@ -319,6 +322,22 @@ def test_rebuild_refuses_a_broken_chain(path: Path) -> None:
         "the views were not rebuilt from it; see chronicle verify, or rebuild anyway with "
         "chronicle rebuild --force"
     )
+    assert _projections(path) == before
+
+
+def test_a_break_found_once_earlier_chunks_are_replayed_still_leaves_the_views(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chain is walked as the rebuild reads the log, a chunk at a time, each before it
+    is applied: by the time the break is found the chunks before it are in the new views,
+    and the refusal must take them out again, the old views back as they were."""
+    monkeypatch.setattr(projector, "REPLAY_CHUNK", 3)
+    seq = break_chain(path, "max")
+    assert seq > 3 * 4  # several chunks come before it
+    before = _projections(path)
+    refused = pytest.raises(StoreError, match=rf"^the log's chain is broken at seq {seq} \(")
+    with Store.open(path) as store, refused:
+        store.rebuild()
     assert _projections(path) == before
 
 
