@@ -1,13 +1,17 @@
 """A store that replicates a team log: writes go to the server first, reads stay local.
 
-A replica is an ordinary store file whose ``store_meta`` names a team log. Every
+A replica is an ordinary store file whose ``store_meta`` names a team log. A
+command's few entries are validated at the local head and sent with it; the server
+refuses them if the log has since changed anything they name (they are then
+validated again after a pull), else numbers, stamps and hashes them under its lock
+and commits, in one round trip, and hands back the rows after that head. Any other
 append takes the team log's lock and, in the same round trip, the server's hash at
 the replica's head (the witness check) and the rows after it; it writes those rows
 and the new entries in one local SQLite transaction (numbered, hashed and checked
 against what is now the server's state, with the server's clock), sends the new
-rows with the server's COMMIT and commits locally after. So the stale-write check
-and every reference check see the server's state, and nothing is ever written
-locally that the server did not take first.
+rows with the server's COMMIT and commits locally after. Either way the stale-write
+check and every reference check judge by the server's state, and nothing is ever
+written locally that the server did not take first.
 
 Catching up reads the server's rows after the local head, fetched by a thread while
 the ones before are written; each must continue the local chain (seq, prev_hash)
@@ -124,12 +128,15 @@ class Replica:
     ) -> AppendResult:
         """Append on the server first, in one server transaction, then locally.
 
-        One turn of the team log's lock: the lock, the witness check and the rows
-        this replica lacks come in one round trip; those rows and the new entries
-        are written in one local transaction (numbered, hashed, checked against
-        what is now the server's state); the new rows go with the server's COMMIT,
-        which releases the lock; the local commit follows. A replica further
-        behind than one round trip should carry pulls first, outside the lock.
+        A command's few entries go by ``_append_sequenced``: the server numbers them
+        under its lock in one round trip. The rest (an import, entries that bring
+        their own time, a server of schema 1) take one turn of the team log's lock:
+        the lock, the witness check and the rows this replica lacks come in one
+        round trip; those rows and the new entries are written in one local
+        transaction (numbered, hashed, checked against what is now the server's
+        state); the new rows go with the server's COMMIT, which releases the lock;
+        the local commit follows. A replica further behind than one round trip
+        pulls first, outside the lock.
         """
         try:
             log = self.log
