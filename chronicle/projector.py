@@ -237,6 +237,10 @@ class Projector:
         # import does not hold every event id it touched until its end.
         self.dirty_text: set[str] = set()
         self._batch_started = False
+        # Whether this batch put anything in those temp tables: a batch that touched no
+        # event's text (or claims) skips redoing them, so that registering a source is
+        # not followed by the full-text and dispute statements over nothing.
+        self._text_due = self._counts_due = False
         # Aliases wait for finish: every document taken out of the index before then
         # must read the aliases it was indexed with.
         self._alias_rows: list[tuple[str, str, int]] = []
@@ -629,7 +633,6 @@ class Projector:
     def flush(self) -> None:
         """Send every waiting row to SQLite, one executemany per table."""
         p, many = self._pending, self.conn.executemany
-        self._start_batch()
         self._before_changes(p)
         many("INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?)", p.sources)
         many("INSERT INTO entities VALUES (?,?,?,?,?,?,?)", p.entities)
@@ -656,7 +659,7 @@ class Projector:
         self._current_claim.clear()
 
     def _start_batch(self) -> None:
-        """Empty the temp tables of touched events at a batch's first flush."""
+        """Empty the temp tables of touched events before a batch first fills them."""
         if self._batch_started:
             return
         for table in ("dirty_text", "dirty_claims", "unindexing"):
@@ -675,9 +678,13 @@ class Projector:
         if self.dirty_text:
             self._unindex("SELECT value FROM json_each(?)", (json.dumps(sorted(self.dirty_text)),))
             self.dirty_text.clear()
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO temp.dirty_claims VALUES (?)", [(e,) for e in self.dirty_claims]
-        )
+        if self.dirty_claims:
+            self._start_batch()
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO temp.dirty_claims VALUES (?)",
+                [(e,) for e in self.dirty_claims],
+            )
+            self._counts_due = True
         self.dirty_claims.clear()
         if p.replace_members:
             self.conn.execute(_DROP_ACTOR_KEYS, (json.dumps(sorted(p.replace_members)),))
@@ -689,6 +696,8 @@ class Projector:
         Only events already in SQLite are in the index (one asserted in this batch
         is not yet): the statement finds no document for the others.
         """
+        self._start_batch()
+        self._text_due = True
         self.conn.execute("DELETE FROM temp.unindexing")
         self.conn.execute(f"INSERT OR IGNORE INTO temp.unindexing {events}", args)
         self.conn.execute(
@@ -742,9 +751,12 @@ class Projector:
         if self.fresh:
             self._finish_fresh()
         else:
-            for statement in (*_REFRESH_COUNTS, _FTS_INDEX):
+            due = (_REFRESH_COUNTS if self._counts_due else ()) + (
+                (_FTS_INDEX,) if self._text_due else ()
+            )
+            for statement in due:
                 self.conn.execute(statement)
-        self._batch_started = False
+        self._batch_started = self._text_due = self._counts_due = False
         meta = [("checkpoint", checkpoint)]
         if self.order_changed:
             meta.append(("order_fresh", 0))
