@@ -2,7 +2,9 @@
 
 ``initdb`` into a fresh directory (as the ``postgres`` system user when running as
 root, since initdb refuses root), listening only on a Unix socket in that directory,
-stopped and removed at the end. ``CHRONICLE_TEST_POSTGRES_URL`` names a server to use
+stopped and removed at the end; one left behind by a run that was killed (so its
+cleanup never ran) is stopped and removed by the next run's start.
+``CHRONICLE_TEST_POSTGRES_URL`` names a server to use
 instead. Without PostgreSQL's server programs the tests skip, except under CI=true.
 """
 
@@ -27,6 +29,8 @@ BIN_DIRS = (
 )
 OVERRIDE = "CHRONICLE_TEST_POSTGRES_URL"
 SUPERUSER = "postgres"
+FOLDER_PREFIX = "chronicle-pg-"
+OWNER_FILE = "owner.pid"  # the process whose run started the server
 _databases = itertools.count(1)
 
 
@@ -36,6 +40,38 @@ def server_programs() -> Path | None:
         if (Path(folder) / "initdb").is_file() and (Path(folder) / "pg_ctl").is_file():
             return Path(folder)
     return None
+
+
+def sweep_abandoned(programs: Path, folder: Path | None = None) -> list[Path]:
+    """Stop and remove the private servers whose owning process is gone (a test run or
+    a benchmark killed before its cleanup); returns their folders.
+
+    Only folders this helper made (its prefix and an owner file) are touched, and
+    only when no process has the owner's pid: a live run's server is never stopped.
+    """
+    swept = []
+    for candidate in Path(folder or tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
+        try:
+            owner = int((candidate / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        if _alive(owner):
+            continue
+        abandoned = PgServer()
+        abandoned.programs, abandoned.folder = programs, candidate
+        abandoned.remove()
+        swept.append(candidate)
+    return swept
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 class PgServer:
@@ -50,7 +86,9 @@ class PgServer:
 
     def start_private(self, programs: Path, settings: dict[str, str] | None = None) -> None:
         self.programs = programs
-        self.folder = Path(tempfile.mkdtemp(prefix="chronicle-pg-"))
+        sweep_abandoned(programs)
+        self.folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
+        (self.folder / OWNER_FILE).write_text(str(os.getpid()))
         self._as_owner()
         self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8")  # fmt: skip
