@@ -126,12 +126,15 @@ FLUSH_SIZES = st.sampled_from([1, 2, 5, projector.FLUSH_EVERY])
 
 @contextmanager
 def flushing_every(n: int):
-    """Make the projector flush after every n entries, so batch edges fall anywhere."""
-    saved, projector.FLUSH_EVERY = projector.FLUSH_EVERY, n
+    """Make the projector flush after every n entries, so batch edges fall anywhere, and a
+    replay keep as few events between flushes as that (so it forgets some, and reads
+    them back)."""
+    saved = projector.FLUSH_EVERY, projector.KEPT_EVENTS
+    projector.FLUSH_EVERY = projector.KEPT_EVENTS = n
     try:
         yield
     finally:
-        projector.FLUSH_EVERY = saved
+        projector.FLUSH_EVERY, projector.KEPT_EVENTS = saved
 
 
 @SETTINGS
