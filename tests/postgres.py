@@ -46,7 +46,7 @@ def sweep_abandoned(programs: Path, folder: Path | None = None) -> list[Path]:
     """Stop and remove the private servers whose owning process is gone (a test run or
     a benchmark killed before its cleanup); returns their folders.
 
-    Only folders this helper made (its prefix and an owner file) are touched, and
+    Only folders this module made (its prefix and an owner file) are touched, and
     only when no process has the owner's pid: a live run's server is never stopped.
     """
     swept = []
