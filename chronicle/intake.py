@@ -15,14 +15,14 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
 from chronicle.chain import GENESIS, canonical_json, entry_hash
 from chronicle.dates import DateError, parse_edtf
-from chronicle.errors import EntryError
+from chronicle.errors import ChronicleError, EntryError
 from chronicle.terms import CURRENT_SCHEMA, MAX_LINE_BYTES, SUBJECT_FIELD
 from chronicle.timestamps import normalize
 from chronicle.upcasting import upcast
@@ -351,39 +351,59 @@ def parse_lines_aside(lines: Iterable[bytes | str], name: str) -> Iterator[Pendi
     of a large import's time in the one process that also writes SQLite; beside it,
     on another core, it overlaps the writing. Entries come back in order, and an
     error comes back where it was found, so what is written, refused or reported is
-    exactly what ``parse_lines`` gives. A thread of this process feeds the child the
-    raw lines; pipes bound how far ahead it may read. The child ignores Ctrl-C (the
-    writer decides) and is killed when the entries stop being read, however that is.
+    exactly what ``parse_lines`` gives.
+    """
+    chain = ExportChain()  # the child's own, after the fork: it checks every line in order
+
+    def parse(first: int, batch: list[Any]) -> Iterator[PendingEntry]:
+        return _parse_numbered(enumerate(batch, start=first), name, chain)
+
+    return read_aside(bounded_lines(lines), parse)
+
+
+def read_aside(
+    items: Iterable[Any], read: Callable[[int, list[Any]], Iterator[PendingEntry]]
+) -> Iterator[PendingEntry]:
+    """The entries ``read`` makes of ``items`` (given in numbered batches), made by a child
+    process while this one writes the entries before them.
+
+    A thread of this process takes the items (reading a file, or a team log's rows)
+    and feeds them to the child; pipes bound how far ahead it may go. Entries come
+    back in order; an EntryError (any refusal of chronicle's) comes back where it was
+    raised, after the entries before it; an error of the items themselves is raised
+    once those that came before it are written. The child ignores Ctrl-C (the writer decides) and is
+    killed when the entries stop being read, however that is.
     """
     forking = multiprocessing.get_context("fork")
-    lines_in, lines_out = forking.Pipe(duplex=False)
     items_in, items_out = forking.Pipe(duplex=False)
+    entries_in, entries_out = forking.Pipe(duplex=False)
     import fcntl  # POSIX only, as fork is
 
-    for end in (lines_in, items_in):
+    for end in (items_in, entries_in):
         with contextlib.suppress(OSError, AttributeError):  # not Linux, or a lower limit
             fcntl.fcntl(end.fileno(), fcntl.F_SETPIPE_SZ, ASIDE_PIPE_BYTES)
     child = forking.Process(
-        target=_parse_child, args=(lines_in, items_out, (lines_out, items_in), name), daemon=True
-    )
+        target=_reading_child, args=(items_in, entries_out, (items_out, entries_in), read),
+        daemon=True,
+    )  # fmt: skip
     child.start()
-    lines_in.close()
-    items_out.close()
+    items_in.close()
+    entries_out.close()
     unread: list[BaseException] = []
-    feeder = threading.Thread(target=_feed, args=(lines, lines_out, unread), daemon=True)
+    feeder = threading.Thread(target=_feed, args=(items, items_out, unread), daemon=True)
     feeder.start()
     try:
         while True:
             try:
-                kind, body = items_in.recv()
+                kind, body = entries_in.recv()
             except EOFError:
-                raise RuntimeError("the process parsing the input ended unexpectedly") from None
+                raise RuntimeError("the process reading the input ended unexpectedly") from None
             if kind == "end":
                 break
-            if kind == "error":
-                raise EntryError(body)
+            if kind == "refused":  # an EntryError, or a team log's refusal, as it was raised
+                raise body
             if kind == "failed":
-                raise RuntimeError(f"parsing the input failed: {body}")
+                raise RuntimeError(f"reading the input failed: {body}")
             for fields in body:
                 yield PendingEntry(*fields)
         if unread:
@@ -391,18 +411,18 @@ def parse_lines_aside(lines: Iterable[bytes | str], name: str) -> Iterator[Pendi
     finally:
         child.kill()
         child.join()
-        items_in.close()
+        entries_in.close()
         feeder.join()
-        lines_out.close()
+        items_out.close()
 
 
-def _feed(lines: Iterable[bytes | str], out: Connection, unread: list[BaseException]) -> None:
-    """Send the lines in numbered batches, then the end; a read error is kept for the reader."""
+def _feed(items: Iterable[Any], out: Connection, unread: list[BaseException]) -> None:
+    """Send the items in numbered batches, then the end; a read error is kept for the reader."""
     try:
-        batch: list[bytes | str] = []
+        batch: list[Any] = []
         first = 1
-        for number, line in enumerate(bounded_lines(lines), start=1):
-            batch.append(line)
+        for number, item in enumerate(items, start=1):
+            batch.append(item)
             if len(batch) == ASIDE_BATCH:
                 out.send((first, batch))
                 batch, first = [], number + 1
@@ -415,38 +435,44 @@ def _feed(lines: Iterable[bytes | str], out: Connection, unread: list[BaseExcept
         out.send(None)
 
 
-def _parse_child(
-    lines: Connection, items: Connection, parents: tuple[Connection, ...], name: str
+def _reading_child(
+    items: Connection,
+    entries: Connection,
+    parents: tuple[Connection, ...],
+    read: Callable[[int, list[Any]], Iterator[PendingEntry]],
 ) -> None:
-    """The child: parse each batch in order and send its entries back as plain tuples."""
+    """The child: read each batch in order and send its entries back as plain tuples,
+    ASIDE_BATCH at a time (a batch may make many: a team log's rows, fetched here)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for end in parents:  # the parent's ends: held here, they would hide its exit
         end.close()
-    chain = ExportChain()
     try:
-        while (batch := lines.recv()) is not None:
+        while (batch := items.recv()) is not None:
             first, raw = batch
-            parsed: list[tuple[Any, ...]] = []
+            made: list[tuple[Any, ...]] = []
             try:
-                for item in _parse_numbered(enumerate(raw, start=first), name, chain):
-                    parsed.append(_fields_of(item))
-            except EntryError as err:  # the entries before it first, as parse_lines gives them
-                items.send(("entries", parsed))
-                items.send(("error", str(err)))
+                for item in read(first, raw):
+                    made.append(_fields_of(item))
+                    if len(made) == ASIDE_BATCH:
+                        entries.send(("entries", made))
+                        made = []
+            except ChronicleError as err:  # the entries before it first, as they are read
+                entries.send(("entries", made))
+                entries.send(("refused", err))
                 return
-            items.send(("entries", parsed))
-        items.send(("end", None))
+            entries.send(("entries", made))
+        entries.send(("end", None))
     except (EOFError, BrokenPipeError):
         pass  # the parent stopped reading, or is gone
     except Exception as err:
-        items.send(("failed", f"{type(err).__name__}: {err}"))
+        entries.send(("failed", f"{type(err).__name__}: {err}"))
 
 
 def _fields_of(item: PendingEntry) -> tuple[Any, ...]:
     """A PendingEntry's fields in order, for ``PendingEntry(*fields)``: cheaper to send."""
     return (
         item.entry_id, item.entry_type, item.subject, item.author, item.recorded_at,
-        item.schema, item.stored_json, item.data, item.where,
+        item.schema, item.stored_json, item.data, item.where, item.hash,
     )  # fmt: skip
 
 

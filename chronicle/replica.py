@@ -14,7 +14,9 @@ check and every reference check judge by the server's state, and nothing is ever
 written locally that the server did not take first.
 
 Catching up reads the server's rows after the local head, fetched by a thread while
-the ones before are written; each must continue the local chain (seq, prev_hash)
+the ones before are written (a pull of PULL_ASIDE_ROWS or more, a clone above all, is
+fetched and read by a second process with its own connection, as a large import's
+lines are parsed beside its writer); each must continue the local chain (seq, prev_hash)
 and goes through the import's own checks (``pulled_entry``), and the appender
 refuses one that does not hash here as it does on the server. A new replica takes
 the whole log in one local transaction, as its import would; one with entries takes
@@ -34,12 +36,19 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from pathlib import Path
+from typing import Any
 
 from chronicle import rules
 from chronicle.appender import chunks
 from chronicle.chain import row_hash
 from chronicle.errors import ChronicleError, HashMismatch, StoreError
-from chronicle.intake import AppendResult, PendingEntry, pulled_entry
+from chronicle.intake import (
+    AppendResult,
+    PendingEntry,
+    can_parse_aside,
+    pulled_entry,
+    read_aside,
+)
 from chronicle.schema import LOG_COLUMN_LIST
 from chronicle.store import Store, VerifyResult
 from chronicle.teamlog import (
@@ -63,6 +72,7 @@ EARLY_ENTRIES = 64  # entries of an append validated before the team log's lock 
 READ_AHEAD_ROWS = 2_000  # rows a pull's fetching thread hands over at a time
 READ_AHEAD_BATCHES = 8  # and how many of those it may hold ready
 LARGE_PULL_ROWS = 50_000  # a clone this large writes as a large import does (Store.write_entries)
+PULL_ASIDE_ROWS = 20_000  # a pull this large is fetched and read by a second process
 CATCH_UP_TRIES = 3  # appends tried before giving up on a team log that outruns the pulls
 SEQUENCE_TRIES = 3  # server-numbered tries of a command's entries before it takes the lock
 Progress = Callable[[int], None]
@@ -285,6 +295,8 @@ class Replica:
         if (server.seq, server.hash) == (seq, digest):
             return 0  # the common case of an append: nothing to fetch, nothing to witness
         self._witness(seq, digest)
+        if server.seq - seq >= PULL_ASIDE_ROWS and can_parse_aside():
+            return self._pull_aside(seq, server.seq, progress)
         ahead = _ReadAhead(self.log.rows(seq, server.seq))
         try:
             rows = iter(ahead) if progress is None else _counted(ahead, progress)
@@ -294,6 +306,32 @@ class Replica:
             return sum(len(self._apply(page).added) for page in chunks(rows, APPLY_ROWS))
         finally:
             ahead.close()
+
+    def _pull_aside(self, seq: int, upto: int, progress: Progress | None) -> int:
+        """A large pull with the rows fetched and read into entries by a second process.
+
+        The child opens its own connection to the team log, checks that each row
+        continues the chain and reads it as ``pulled_entry`` does; this process only
+        writes, as a large import's does while its lines are parsed beside it. A clone
+        lands in one local transaction; a replica with entries in pages of APPLY_ROWS.
+        """
+        large, added = seq == 0 and upto >= LARGE_PULL_ROWS, 0
+        while self.store.head()[0] < upto:
+            tail = _Tail()
+
+            def source(head: tuple[int, str], tail: _Tail = tail, before: int = added) -> Any:
+                stop = upto if head[0] == 0 else min(upto, head[0] + APPLY_ROWS)
+                return _fetched_aside(self.url, head, stop, tail, progress, before)
+
+            with _hashed_alike():
+                result = self.store.write_entries(
+                    source, before_commit=lambda head, result, tail=tail: self._landed(tail),
+                    large=large,
+                )  # fmt: skip
+            if not result.added:
+                break  # the server's rows were written here meanwhile by another connection
+            added += len(result.added)
+        return added
 
     def _apply(
         self,
@@ -387,6 +425,31 @@ def _link_problem(row: tuple, seq: int, prev: str, *, rehash: bool = True) -> st
     return None
 
 
+def _fetched_aside(
+    url: str,
+    head: tuple[int, str],
+    upto: int,
+    tail: _Tail,
+    progress: Progress | None,
+    before: int,
+) -> Iterator[PendingEntry]:
+    """The entries of the team log's rows after ``head`` up to ``upto``, fetched, checked
+    to continue the chain and read by a second process (``read_aside``)."""
+
+    def fetch(first: int, batch: list[Any]) -> Iterator[PendingEntry]:
+        with TeamLog(url) as log:  # the child's own connection: never the parent's
+            for row in _linked(log.rows(head[0], upto), head, _Tail()):
+                yield _entry_of(row)
+
+    seq = head[0]
+    for number, item in enumerate(read_aside([None], fetch), start=1):
+        seq += 1
+        tail.last = (seq, item.hash)
+        if progress is not None and (before + number) % 1000 == 0:
+            progress(before + number)
+        yield item
+
+
 def _counted(rows: Iterable[tuple], progress: Progress) -> Iterator[tuple]:
     """The rows, telling ``progress`` how many have come so far (every thousand)."""
     for number, row in enumerate(rows, start=1):
@@ -452,17 +515,11 @@ class _Tail:
     last: tuple[int, str] | None = None
 
 
-def _continuing(
-    rows: Iterable[tuple],
-    head: tuple[int, str],
-    tail: _Tail,
-    own: dict[str, PendingEntry] | None = None,
-) -> Iterator[PendingEntry]:
-    """The entries of the rows after ``head``, each checked to continue the chain.
+def _linked(rows: Iterable[tuple], head: tuple[int, str], tail: _Tail) -> Iterator[tuple]:
+    """The rows after ``head``, each checked to continue the chain (seq, prev_hash).
 
     Their hashes are not recomputed here: the appender hashes each entry as it
-    writes it, and refuses one whose hash is not the server's. A row of one of
-    ``own`` (validated here already, by id) is that entry, given the server's time.
+    writes it, and refuses one whose hash is not the server's.
     """
     seq, prev = head
     for row in rows:
@@ -476,12 +533,32 @@ def _continuing(
             )
         seq, prev = row[0], row[10]
         tail.last = (seq, prev)
-        where = f"the team log, seq {seq}: "
+        yield row
+
+
+def _continuing(
+    rows: Iterable[tuple],
+    head: tuple[int, str],
+    tail: _Tail,
+    own: dict[str, PendingEntry] | None = None,
+) -> Iterator[PendingEntry]:
+    """The entries of the rows after ``head`` (``_linked``). A row of one of ``own``
+    (validated here already, by id) is that entry, given the server's time and hash."""
+    for row in _linked(rows, head, tail):
         mine = own.get(row[1]) if own else None
         if mine is not None and mine.stored_json == row[8]:
-            yield dataclasses.replace(mine, recorded_at=row[5], hash=prev, where=where)
+            yield dataclasses.replace(mine, recorded_at=row[5], hash=row[10], where=_at(row))
         else:
-            yield pulled_entry(_as_line(row), where, prev, row[8])
+            yield _entry_of(row)
+
+
+def _entry_of(row: tuple) -> PendingEntry:
+    """A server row as an entry, validated as a line of a log export is."""
+    return pulled_entry(_as_line(row), _at(row), row[10], row[8])
+
+
+def _at(row: tuple) -> str:
+    return f"the team log, seq {row[0]}: "
 
 
 @contextlib.contextmanager

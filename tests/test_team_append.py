@@ -8,6 +8,7 @@ pulled entry must hash here as it does on the server.
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,8 +101,15 @@ def test_an_entry_changed_on_the_server_is_refused_by_pull_and_by_append(
     assert server_log_rows(pg_server, team_url) == server_before
 
 
+@pytest.fixture(params=["here", "aside"])
+def reading(request, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Pulled rows read into entries by this process, or by a second one (``read_aside``)."""
+    monkeypatch.setattr(replica_module, "PULL_ASIDE_ROWS", 1 if request.param == "aside" else 10**9)
+    return request.param
+
+
 def test_a_clone_stops_at_a_changed_entry_and_keeps_nothing(
-    tmp_path: Path, pg_server, team_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, pg_server, team_url: str, monkeypatch: pytest.MonkeyPatch, reading: str
 ) -> None:
     monkeypatch.setattr(replica_module, "READ_AHEAD_ROWS", 5)
     monkeypatch.setattr(replica_module, "READ_AHEAD_BATCHES", 2)
@@ -113,12 +121,13 @@ def test_a_clone_stops_at_a_changed_entry_and_keeps_nothing(
         clone(tmp_path / "copy.db", team_url)
     with Store.open(tmp_path / "copy.db") as copy:
         assert copy.head()[0] == 0
-    # The fetching thread stopped with the clone, its rows unread.
+    # The fetching thread stopped with the clone, its rows unread; no reading process is left.
     assert not [t for t in threading.enumerate() if t.name == "chronicle-pull"]
+    assert not multiprocessing.active_children()
 
 
 def test_a_clone_fetches_while_it_writes_and_lands_whole(
-    tmp_path: Path, pg_server, team_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, pg_server, team_url: str, monkeypatch: pytest.MonkeyPatch, reading: str
 ) -> None:
     monkeypatch.setattr(replica_module, "READ_AHEAD_ROWS", 7)
     with Store.open(tmp_path / "origin.db", create=True) as store:
@@ -128,3 +137,10 @@ def test_a_clone_fetches_while_it_writes_and_lands_whole(
     assert clone(tmp_path / "copy.db", team_url) == 300
     with Store.open(tmp_path / "copy.db") as copy:
         assert log_rows(copy.conn) == expected and snapshot(copy.conn) == projections
+    with Store.open(tmp_path / "origin.db") as store:  # then a pull of a replica with entries
+        store.append([source(f"src:more{n}") for n in range(40)])
+        expected, projections = log_rows(store.conn), snapshot(store.conn)
+    with Store.open(tmp_path / "copy.db") as copy:
+        assert Replica(copy).pull() == 40
+        assert log_rows(copy.conn) == expected and snapshot(copy.conn) == projections
+    assert not multiprocessing.active_children()
