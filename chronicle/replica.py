@@ -319,15 +319,17 @@ class Replica:
         while self.store.head()[0] < upto:
             tail = _Tail()
 
-            def source(head: tuple[int, str], tail: _Tail = tail, before: int = added) -> Any:
+            def source(
+                head: tuple[int, str], tail: _Tail = tail, before: int = added
+            ) -> Iterator[PendingEntry]:
                 stop = upto if head[0] == 0 else min(upto, head[0] + APPLY_ROWS)
                 return _fetched_aside(self.url, head, stop, tail, progress, before)
 
+            def landed(head: tuple[int, str], result: AppendResult, tail: _Tail = tail) -> None:
+                self._landed(tail)
+
             with _hashed_alike():
-                result = self.store.write_entries(
-                    source, before_commit=lambda head, result, tail=tail: self._landed(tail),
-                    large=large,
-                )  # fmt: skip
+                result = self.store.write_entries(source, before_commit=landed, large=large)
             if not result.added:
                 break  # the server's rows were written here meanwhile by another connection
             added += len(result.added)
@@ -444,7 +446,7 @@ def _fetched_aside(
     seq = head[0]
     for number, item in enumerate(read_aside([None], fetch), start=1):
         seq += 1
-        tail.last = (seq, item.hash)
+        tail.last = (seq, item.hash or "")
         if progress is not None and (before + number) % 1000 == 0:
             progress(before + number)
         yield item
