@@ -136,6 +136,16 @@ def round_trips(store: Store, tmp_path: Path, append: Any) -> int:
     return len([f for f in sent if f[0] == "F" and f[2] in ("Sync", "Query")])
 
 
+def process_ended(pid: int) -> bool:
+    """Whether process ``pid`` has ended: gone, or a zombie nobody has reaped yet (in a
+    container the first process may never reap an orphan's)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(") ")[2].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")
+
+
 def generated_store(path: Path, entries: int, seed: int = 1) -> Path:
     """A store imported from the benchmarks' synthetic log: every entry type, at volume."""
     benchmarks = str(Path(__file__).resolve().parents[1] / "benchmarks")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from postgres import FOLDER_PREFIX, server_programs, sweep_abandoned
+from support import process_ended
 
 HERE = Path(__file__).parent
 STARTER = """
@@ -34,21 +35,6 @@ time.sleep(600)
 
 def _postmaster_pid(folder: Path) -> int:
     return int((folder / "data" / "postmaster.pid").read_text().splitlines()[0])
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return Path(f"/proc/{pid}").exists() and "Z" not in _state(pid)
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].split()[0]
-    except OSError:
-        return "Z"
 
 
 @pytest.fixture
@@ -78,12 +64,12 @@ def test_a_server_whose_run_was_killed_is_swept_and_a_live_ones_kept(
         run.wait()
     assert folder.name.startswith(FOLDER_PREFIX) and folder.parent == tmp_path
     postmaster = _postmaster_pid(folder)
-    assert _running(postmaster), "the killed run's server outlives it"
+    assert not process_ended(postmaster), "the killed run's server outlives it"
     # The live session's own server, in the real temporary folder, is not touched.
     assert sweep_abandoned(programs, tmp_path) == [folder]
     deadline = time.monotonic() + 10
-    while _running(postmaster) and time.monotonic() < deadline:
+    while not process_ended(postmaster) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _running(postmaster) and not folder.exists()
+    assert process_ended(postmaster) and not folder.exists()
     assert pg_server.admin().execute("SELECT 1").fetchone() == (1,)
     assert sweep_abandoned(programs, pg_server.folder.parent).count(pg_server.folder) == 0

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from psycopg.conninfo import conninfo_to_dict
-from support import log_rows, snapshot
+from support import log_rows, process_ended, snapshot
 
 from chronicle.intake import can_parse_aside
 from chronicle.replica import Replica, share
@@ -59,15 +59,7 @@ def _children(pid: int) -> list[int]:
     for task in Path(f"/proc/{pid}/task").glob("*"):
         with contextlib.suppress(OSError):
             found += [int(c) for c in (task / "children").read_text().split()]
-    return [c for c in found if not _gone(c)]
-
-
-def _gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(") ")[2].split()[0]
-    except OSError:
-        return True
-    return state in ("Z", "X")  # a zombie nobody reaps has ended all the same
+    return [c for c in found if not process_ended(c)]
 
 
 def _client_state(pg_server, url: str) -> set[tuple[str, str]]:
@@ -171,7 +163,7 @@ def test_a_replica_killed_mid_pull_resumes_to_the_same_state(
     client.send_signal(signal.SIGKILL)
     client.wait()
     for reader in readers:  # the reading process does not outlive its writer
-        _wait_for(lambda reader=reader: _gone(reader))
+        _wait_for(lambda reader=reader: process_ended(reader))
     with Store.open(copy) as store, Replica(store) as replica:
         assert store.verify().ok
         replica.pull()
