@@ -153,7 +153,7 @@ class Replica:
         except Unreachable as err:
             raise Unreachable(f"{err}: nothing was written") from None
         early, rest = _read_early(pending)
-        if log.sequences and not restamp and _for_the_server(early, rest):
+        if log.sequences and not restamp and _for_the_server(early):
             done = self._append_sequenced(early, expect)
             if done is not None:
                 return done
@@ -301,8 +301,7 @@ class Replica:
         try:
             rows = iter(ahead) if progress is None else _counted(ahead, progress)
             if seq == 0:
-                large = server.seq >= LARGE_PULL_ROWS
-                return len(self._apply(rows, large=large).added)
+                return len(self._apply(rows, large=_large(seq, server.seq)).added)
             return sum(len(self._apply(page).added) for page in chunks(rows, APPLY_ROWS))
         finally:
             ahead.close()
@@ -315,7 +314,7 @@ class Replica:
         writes, as a large import's does while its lines are parsed beside it. A clone
         lands in one local transaction; a replica with entries in pages of APPLY_ROWS.
         """
-        large, added = seq == 0 and upto >= LARGE_PULL_ROWS, 0
+        large, added = _large(seq, upto), 0
         while self.store.head()[0] < upto:
             tail = _Tail()
 
@@ -350,7 +349,7 @@ class Replica:
         tail = _Tail()
         with _hashed_alike():
             return self.store.write_entries(
-                lambda head: _continuing(rows, head, tail, own or {}),
+                lambda head: _continuing(rows, head, tail, own),
                 before_commit=lambda head, result: self._landed(tail),
                 large=large,
             )
@@ -427,6 +426,12 @@ def _link_problem(row: tuple, seq: int, prev: str, *, rehash: bool = True) -> st
     return None
 
 
+def _large(seq: int, upto: int) -> bool:
+    """Whether a pull from ``seq`` to ``upto`` is a clone large enough to write as a large
+    import does (``Store.write_entries``)."""
+    return seq == 0 and upto >= LARGE_PULL_ROWS
+
+
 def _fetched_aside(
     url: str,
     head: tuple[int, str],
@@ -489,7 +494,7 @@ def _read_early(
     return list(itertools.islice(items, EARLY_ENTRIES + 1)), items
 
 
-def _for_the_server(early: list[PendingEntry], rest: Iterator[PendingEntry]) -> bool:
+def _for_the_server(early: list[PendingEntry]) -> bool:
     """Whether these entries go by ``append_after``: a command's few, each to be recorded
     at the server's time (an entry that brings its own, as a log export's does, is
     judged against the log's last time under the lock)."""
@@ -547,7 +552,7 @@ def _continuing(
     """The entries of the rows after ``head`` (``_linked``). A row of one of ``own``
     (validated here already, by id) is that entry, given the server's time and hash."""
     for row in _linked(rows, head, tail):
-        mine = own.get(row[1]) if own else None
+        mine = own.get(row[1]) if own is not None else None
         if mine is not None and mine.stored_json == row[8]:
             yield dataclasses.replace(mine, recorded_at=row[5], hash=row[10], where=_at(row))
         else:
